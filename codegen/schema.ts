@@ -1,0 +1,69 @@
+// The spec's schema: every spec/*.yaml file is validated against it before anything is generated.
+import { z } from "zod";
+
+/** Value kinds inside keyed codecs. */
+export const scalarKind = z.enum(["u64", "s64", "limit", "number", "string"]);
+
+const bound = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]);
+const range = { min: bound.optional(), max: bound.optional() };
+const keys = z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/)).min(1).optional();
+
+/** The closed list of codecs. Bare names are shorthand for `{ name }`. */
+export const codecSpec = z.union([
+  z.enum([
+    "u64", "s64", "int", "limit", "bool", "v1Bytes", "string", "text", "cpuMax", "percentOrMax", "psi",
+    "pidList", "words", "lines", "u64List", "rangeList", "subtreeControl", "deviceRules", "blkioStat", "table", "numaStat",
+  ]),
+  z.strictObject({ name: z.literal("u64"), ...range }),
+  z.strictObject({ name: z.literal("s64"), ...range }),
+  z.strictObject({ name: z.literal("int"), ...range }),
+  z.strictObject({ name: z.literal("limit"), ...range }),
+  z.strictObject({ name: z.literal("enum"), values: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ name: z.literal("flatKeyed"), keys, value: scalarKind.optional() }),
+  z.strictObject({ name: z.literal("nestedKeyed"), keys, value: scalarKind.optional() }),
+  z.strictObject({ name: z.literal("deviceValues"), value: scalarKind.optional() }),
+]);
+export type CodecSpec = z.infer<typeof codecSpec>;
+
+const semver = z.string().regex(/^\d+\.\d+\.\d+$/, "a semver version such as 0.1.0");
+const kernelVersion = z.string().regex(/^\d+\.\d+(\.\d+)?$/, "a kernel version such as 4.5");
+const fileName = z.string().regex(/^[a-z0-9_.]+(<[a-z_]+>[a-z0-9_.]*)?$/, "lower-case file name, optionally with one <param> template");
+
+export const fileEntry = z.strictObject({
+  /** File name as the kernel shows it; one `<param>` for templated names (`hugetlb.<size>.max`). */
+  file: fileName,
+  access: z.enum(["ro", "rw", "wo"]),
+  where: z.enum(["root", "non-root", "all"]),
+  codec: codecSpec,
+  /** When the kernel accepts a different format than it prints (memory.oom_control: reads keyed, takes 0/1). */
+  writeCodec: codecSpec.optional(),
+  unit: z.string().optional(),
+  kernel: kernelVersion.optional(),
+  /** Package version whose API first had this entry. */
+  api: semver,
+  doc: z.string().min(1),
+  tag: z.enum(["public", "beta"]).default("public"),
+  /** v2: present in every group, without the controller being enabled (kernel base files such as cpu.stat). */
+  core: z.boolean().default(false),
+  /** Present only with a kernel option or feature (CONFIG_*, swap accounting); absence on a kernel is not a spec gap. */
+  requires: z.string().optional(),
+  /** Property name override; default is the file name less the controller prefix, camelCased. */
+  property: z.string().regex(/^[a-z][A-Za-z0-9]*$/).optional(),
+  /** For templated names: what the parameter is. */
+  param: z.strictObject({ name: z.string(), doc: z.string(), pattern: z.string().optional() }).optional(),
+  deprecated: z.string().optional(),
+  /** Earlier property names kept as deprecated aliases. */
+  renamedFrom: z.array(z.string().regex(/^[a-z][A-Za-z0-9]*$/)).optional(),
+});
+export type FileEntry = z.infer<typeof fileEntry>;
+
+export const specFile = z.strictObject({
+  version: z.enum(["v1", "v2"]),
+  /** Controller name as the kernel names it; `core` for the cgroup.* files. */
+  controller: z.string().regex(/^[a-z_]+$/),
+  doc: z.string().min(1),
+  /** Kernel documentation the entries come from, relative to shared/reference/linux-docs. */
+  source: z.array(z.string()).min(1),
+  files: z.array(fileEntry).min(1),
+});
+export type SpecFile = z.infer<typeof specFile>;

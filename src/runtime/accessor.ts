@@ -1,0 +1,116 @@
+// Base classes the generated accessors bind to: a path, a codec and spec metadata.
+import { assertOneLine, type Codec } from "./codec.js";
+import type { CgroupFs } from "./fs.js";
+
+/** Where a control file exists. @public */
+export type FileWhere = "root" | "non-root" | "all";
+/** Access as the spec and the file's mode bits say. @public */
+export type FileAccess = "ro" | "rw" | "wo";
+
+/** Spec metadata of one control file. @public */
+export interface FileMeta {
+  /** File name, or its template (`hugetlb.<size>.max`). */
+  readonly file: string;
+  readonly version: "v1" | "v2";
+  readonly controller: string;
+  readonly access: FileAccess;
+  readonly where: FileWhere;
+  readonly codec: string;
+  readonly unit?: string;
+  /** Kernel version the file appeared in, where known. */
+  readonly kernel?: string;
+}
+
+/** One control file of one cgroup directory. @public */
+export abstract class ControlFile {
+  constructor(
+    /** The cgroup directory. */
+    readonly dir: string,
+    /** The file name on disk (template parameters filled in). */
+    readonly name: string,
+    readonly meta: FileMeta,
+    protected readonly fs: CgroupFs,
+  ) {}
+
+  /** Absolute path of the file. */
+  get path(): string {
+    return `${this.dir}/${this.name}`;
+  }
+
+  /** Whether the running kernel shows this file in this group. */
+  async exists(): Promise<boolean> {
+    return (await this.fs.stat(this.path)) !== undefined;
+  }
+}
+
+/** A control file that can be read. @public */
+export class ReadableFile<R> extends ControlFile {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly readCodec: Codec<R, never>) {
+    super(dir, name, meta, fs);
+  }
+
+  /** The file's text as the kernel printed it. */
+  readRaw(): Promise<string> {
+    return this.fs.readFile(this.path);
+  }
+
+  readRawSync(): string {
+    return this.fs.readFileSync(this.path);
+  }
+
+  /** Read and parse. */
+  async read(): Promise<R> {
+    return this.readCodec.parse(await this.fs.readFile(this.path), this.name);
+  }
+
+  readSync(): R {
+    return this.readCodec.parse(this.fs.readFileSync(this.path), this.name);
+  }
+}
+
+/** A read-only control file. @public */
+export class ReadOnlyFile<R> extends ReadableFile<R> {}
+
+/** A control file that can be read and written. @public */
+export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, readCodec: Codec<R, never>, protected readonly writeCodec: Codec<unknown, W>) {
+    super(dir, name, meta, fs, readCodec);
+  }
+
+  /** Validate, format and write with one `write(2)`. Invalid values never reach the kernel. */
+  write(value: W): Promise<void> {
+    return this.fs.writeFile(this.path, formatForWrite(this.writeCodec, value, this.name));
+  }
+
+  writeSync(value: W): void {
+    this.fs.writeFileSync(this.path, formatForWrite(this.writeCodec, value, this.name));
+  }
+}
+
+/** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */
+export class WriteOnlyFile<W> extends ControlFile {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly writeCodec: Codec<unknown, W>) {
+    super(dir, name, meta, fs);
+  }
+
+  write(value: W): Promise<void> {
+    return this.fs.writeFile(this.path, formatForWrite(this.writeCodec, value, this.name));
+  }
+
+  writeSync(value: W): void {
+    this.fs.writeFileSync(this.path, formatForWrite(this.writeCodec, value, this.name));
+  }
+}
+
+function formatForWrite<W>(codec: Codec<unknown, W>, value: W, file: string): string {
+  return assertOneLine(codec.format(value, file), file, value);
+}
+
+/** Base of every generated controller class: binds a cgroup directory and a filesystem. @public */
+export abstract class ControllerAccessor {
+  constructor(
+    /** The cgroup directory in this controller's hierarchy. */
+    readonly dir: string,
+    protected readonly fs: CgroupFs,
+  ) {}
+}

@@ -1,0 +1,145 @@
+// The one interface through which cgroupkit touches cgroupfs.
+import * as nodeFs from "node:fs";
+import * as fsp from "node:fs/promises";
+import { CgroupIoError } from "./errors.js";
+
+/** A directory entry of a cgroup directory. @public */
+export interface CgroupDirEntry {
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
+/** File status as cgroupkit needs it. @public */
+export interface CgroupStat {
+  readonly isDirectory: boolean;
+  readonly isSymbolicLink: boolean;
+  /** Permission bits (`mode & 0o7777`). */
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/**
+ * Reads and writes cgroupfs. A write is exactly one `write(2)` on a file opened
+ * `O_WRONLY` (never created, never truncated): the kernel parses each write on its own.
+ * Failures are {@link CgroupIoError} with the errno name.
+ * @public
+ */
+export interface CgroupFs {
+  readFile(path: string): Promise<string>;
+  readFileSync(path: string): string;
+  writeFile(path: string, data: string): Promise<void>;
+  writeFileSync(path: string, data: string): void;
+  mkdir(path: string): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  readdir(path: string): Promise<CgroupDirEntry[]>;
+  /** lstat; `undefined` when the path does not exist. */
+  stat(path: string): Promise<CgroupStat | undefined>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+}
+
+function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
+  return new CgroupIoError(op, path, code, value, err);
+}
+
+const { O_WRONLY, O_NOFOLLOW } = nodeFs.constants;
+
+/** The real cgroupfs, through node:fs. @public */
+export class NodeCgroupFs implements CgroupFs {
+  async readFile(path: string): Promise<string> {
+    try {
+      return await fsp.readFile(path, "latin1");
+    } catch (err) {
+      throw ioError("read", path, err);
+    }
+  }
+
+  readFileSync(path: string): string {
+    try {
+      return nodeFs.readFileSync(path, "latin1");
+    } catch (err) {
+      throw ioError("read", path, err);
+    }
+  }
+
+  async writeFile(path: string, data: string): Promise<void> {
+    const bytes = Buffer.from(data, "latin1");
+    let handle: fsp.FileHandle | undefined;
+    try {
+      handle = await fsp.open(path, O_WRONLY | O_NOFOLLOW);
+      const { bytesWritten } = await handle.write(bytes, 0, bytes.length, null);
+      if (bytesWritten !== bytes.length) throw Object.assign(new Error("short write"), { code: "EIO" });
+    } catch (err) {
+      throw ioError("write", path, err, data);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  writeFileSync(path: string, data: string): void {
+    const bytes = Buffer.from(data, "latin1");
+    let fd: number | undefined;
+    try {
+      fd = nodeFs.openSync(path, O_WRONLY | O_NOFOLLOW);
+      const written = nodeFs.writeSync(fd, bytes, 0, bytes.length, null);
+      if (written !== bytes.length) throw Object.assign(new Error("short write"), { code: "EIO" });
+    } catch (err) {
+      throw ioError("write", path, err, data);
+    } finally {
+      if (fd !== undefined) nodeFs.closeSync(fd);
+    }
+  }
+
+  async mkdir(path: string): Promise<void> {
+    try {
+      await fsp.mkdir(path);
+    } catch (err) {
+      throw ioError("mkdir", path, err);
+    }
+  }
+
+  async rmdir(path: string): Promise<void> {
+    try {
+      await fsp.rmdir(path);
+    } catch (err) {
+      throw ioError("rmdir", path, err);
+    }
+  }
+
+  async readdir(path: string): Promise<CgroupDirEntry[]> {
+    try {
+      const entries = await fsp.readdir(path, { withFileTypes: true });
+      return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
+    } catch (err) {
+      throw ioError("readdir", path, err);
+    }
+  }
+
+  async stat(path: string): Promise<CgroupStat | undefined> {
+    try {
+      const s = await fsp.lstat(path);
+      return {
+        isDirectory: s.isDirectory(),
+        isSymbolicLink: s.isSymbolicLink(),
+        mode: s.mode & 0o7777,
+        uid: s.uid,
+        gid: s.gid,
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw ioError("stat", path, err);
+    }
+  }
+
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    try {
+      await fsp.lchown(path, uid, gid);
+    } catch (err) {
+      throw ioError("chown", path, err);
+    }
+  }
+}
+
+/** The process-wide default filesystem. @public */
+export const nodeCgroupFs: CgroupFs = new NodeCgroupFs();

@@ -1,5 +1,6 @@
 // Base classes the generated accessors bind to: a path, a codec and spec metadata.
 import { assertOneLine, type Codec } from "./codec.js";
+import { InvalidValueError } from "./errors.js";
 import type { CgroupFs } from "./fs.js";
 
 /** Where a control file exists. @public */
@@ -113,4 +114,16 @@ export abstract class ControllerAccessor {
     readonly dir: string,
     protected readonly fs: CgroupFs,
   ) {}
+}
+
+/**
+ * Fill the one `<param>` of a templated file name (`hugetlb.<size>.max`).
+ * The value must match the spec's pattern and can never leave the directory.
+ * @public
+ */
+export function fillTemplate(template: string, value: string, pattern?: RegExp): string {
+  if (typeof value !== "string" || !/^[A-Za-z0-9_:-]+$/.test(value) || (pattern !== undefined && !pattern.test(value))) {
+    throw new InvalidValueError(template, value, `not a valid parameter${pattern ? ` (expected ${pattern.source})` : ""}`);
+  }
+  return template.replace(/<[a-z_]+>/, value);
 }

@@ -30,7 +30,7 @@ export function generate(root: string): GenerateResult {
   files.set("generated/index.ts", emitIndex(project, specs, header("spec/**/*.yaml")));
   const manifest = specs.flatMap(manifestRecords).sort((a, b) => entryKey(a).localeCompare(entryKey(b)));
   files.set("generated/manifest.json", `${JSON.stringify(manifest, null, 2)}\n`);
-  files.set("generated/README.md", renderReadme(root, specs, manifest));
+  files.set("generated/README.md", renderReadme(specs, manifest));
   return { files, manifest };
 }
 
@@ -79,8 +79,10 @@ export function takeLock(root: string, release: string): ApiLock {
   return { release, entries };
 }
 
-function renderReadme(root: string, specs: readonly LoadedSpec[], manifest: readonly ManifestRecord[]): string {
-  const template = Handlebars.compile(fs.readFileSync(path.join(root, "codegen/templates/README.md.hbs"), "utf8"), { noEscape: true, strict: true });
+const CODEGEN_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+function renderReadme(specs: readonly LoadedSpec[], manifest: readonly ManifestRecord[]): string {
+  const template = Handlebars.compile(fs.readFileSync(path.join(CODEGEN_DIR, "templates/README.md.hbs"), "utf8"), { noEscape: true, strict: true });
   const controllers = [...specs]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((spec) => ({
@@ -97,7 +99,7 @@ function renderReadme(root: string, specs: readonly LoadedSpec[], manifest: read
 }
 
 function main(argv: readonly string[]): number {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const root = path.resolve(CODEGEN_DIR, "..");
   const lockAt = argv.indexOf("--lock");
   try {
     if (lockAt >= 0) {

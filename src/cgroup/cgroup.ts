@@ -1,0 +1,410 @@
+// The Cgroup handle: one logical group resolved onto every hierarchy that holds its controllers.
+import { setTimeout as sleep } from "node:timers/promises";
+import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
+import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
+import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+
+/** How a {@link Cgroup} finds and touches its hierarchies. @public */
+export interface CgroupOptions {
+  /** The layout to resolve onto; default {@link readCgroupLayout} of this process. */
+  readonly layout?: CgroupLayout;
+  /**
+   * Controllers the group needs (`memory`, `cpu`, `pids`, `name=systemd`, …); each selects the hierarchy
+   * that holds it, and the cgroup2 hierarchy is always included when mounted. Default: every mounted hierarchy.
+   * On cgroup2, `create` enables the selected v2 controllers (default: all usable) in `cgroup.subtree_control` of each ancestor.
+   */
+  readonly controllers?: readonly string[];
+  /** Default {@link nodeCgroupFs}. */
+  readonly fs?: CgroupFs;
+  /** Sends SIGKILL to a pid during {@link Cgroup.kill}; default `process.kill`. */
+  readonly signal?: (pid: number, signal: "SIGKILL") => void;
+}
+
+/** The group's directory in one hierarchy. @public */
+export interface CgroupPlacement {
+  readonly hierarchy: CgroupHierarchy;
+  /** The mount the directory is reached through. */
+  readonly mount: CgroupMount;
+  /** Absolute directory of the group. */
+  readonly dir: string;
+}
+
+/** Options of {@link Cgroup.remove}. @public */
+export interface RemoveOptions {
+  /**
+   * Kill live processes first (as {@link Cgroup.kill}). Default `false`: a group with live processes
+   * is refused with {@link CgroupBusyError} before anything is removed, like `runc delete` without
+   * `--force` and libcgroup's `cgdelete`; pass `true` for what `runc delete --force` and stopping a systemd unit do.
+   */
+  readonly kill?: boolean;
+  /** How many times an `rmdir` that fails with EBUSY is tried (the kernel frees a group asynchronously after its last task exits). Default 20. */
+  readonly attempts?: number;
+  /** First delay between attempts, doubled each time up to 200 ms. Default 5 ms. */
+  readonly delayMs?: number;
+  /** Bound on the kill. Default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A group that still has live processes where none may be: `remove` without `kill`, or `kill`
+ * past its deadline. `code` is EBUSY.
+ * @public
+ */
+export class CgroupBusyError extends CgroupIoError {
+  readonly group: string;
+  readonly pids: readonly number[];
+  constructor(op: string, group: string, dir: string, pids: readonly number[]) {
+    super(op, dir, "EBUSY");
+    this.group = group;
+    this.pids = pids;
+    this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}`;
+  }
+}
+
+const CGROUP_PROCS = "cgroup.procs";
+const V2_DELEGATE_FALLBACK = ["cgroup.procs", "cgroup.threads", "cgroup.subtree_control"];
+const V1_DELEGATE = ["cgroup.procs", "tasks"];
+const DELEGATE_LIST = "/sys/kernel/cgroup/delegate";
+
+function isErrno(err: unknown, ...codes: string[]): boolean {
+  return err instanceof CgroupIoError && codes.includes(err.errno);
+}
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
+}
+
+function parsePids(text: string, file: string): number[] {
+  return words(text).map((w) => {
+    const pid = Number(w);
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new InvalidValueError(file, w, "the kernel printed a non-pid");
+    return pid;
+  });
+}
+
+function describe(h: CgroupHierarchy): string {
+  return h.version === "v2" ? "cgroup2" : `v1 ${h.name !== undefined ? `name=${h.name}` : h.controllers.join(",")}`;
+}
+
+function selectHierarchies(layout: CgroupLayout, controllers: readonly string[] | undefined): CgroupHierarchy[] {
+  const mounted = (h: CgroupHierarchy) => h.mountPoint !== undefined;
+  if (controllers === undefined) {
+    const all = layout.hierarchies.filter(mounted);
+    if (all.length === 0) throw new UnsupportedError("no cgroup hierarchy is mounted (mountHierarchy() mounts one)");
+    return all;
+  }
+  const chosen = new Set<CgroupHierarchy>();
+  for (const controller of controllers) {
+    const h = hierarchyFor(layout, controller);
+    if (h === undefined) throw new UnsupportedError(`controller ${JSON.stringify(controller)} is not available on this host (layout ${layout.kind})`);
+    if (!mounted(h)) throw new UnsupportedError(`controller ${controller}: its ${describe(h)} hierarchy is not mounted where this process can use it`);
+    chosen.add(h);
+  }
+  if (layout.v2 && mounted(layout.v2)) chosen.add(layout.v2);
+  return layout.hierarchies.filter((h) => chosen.has(h));
+}
+
+interface Resolved extends CgroupPlacement, ResolvedDir {}
+
+async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined): Promise<Resolved[]> {
+  const components = parseGroupName(name);
+  const placements: Resolved[] = [];
+  for (const hierarchy of selectHierarchies(layout, controllers)) {
+    const candidates = [...hierarchy.mounts].sort((a, b) => Number(b.mountPoint === hierarchy.mountPoint) - Number(a.mountPoint === hierarchy.mountPoint));
+    let found: Resolved | undefined;
+    for (const mount of candidates) {
+      const resolved = await resolveGroupDir(fs, name, components, mount);
+      if (resolved) {
+        found = { hierarchy, mount, ...resolved };
+        break;
+      }
+    }
+    if (!found) throw new UnsupportedError(`group ${name} is not under any mount of the ${describe(hierarchy)} hierarchy (mount roots: ${hierarchy.mounts.map((m) => m.root).join(", ")})`);
+    placements.push(found);
+  }
+  return placements;
+}
+
+/**
+ * A logical cgroup (`libvirt/lxc/web1`) placed in every hierarchy that holds its controllers.
+ * Names are hierarchy paths without the leading `/`, as `/proc/<pid>/cgroup` prints them.
+ * @public
+ */
+export class Cgroup {
+  private constructor(
+    /** The group name, relative to the hierarchy root. */
+    readonly name: string,
+    /** Its directory in each selected hierarchy, v1 first, then cgroup2. */
+    readonly placements: readonly CgroupPlacement[],
+    readonly layout: CgroupLayout,
+    private readonly fs: CgroupFs,
+    private readonly signal: (pid: number, signal: "SIGKILL") => void,
+  ) {}
+
+  /** The group as `/proc/<pid>/cgroup` shows it: `/` + name. */
+  get path(): string {
+    return `/${this.name}`;
+  }
+
+  private static async prepare(name: string, options: CgroupOptions) {
+    const fs = options.fs ?? nodeCgroupFs;
+    parseGroupName(name);
+    const layout = options.layout ?? (await readCgroupLayout({ fs }));
+    const placements = await resolvePlacements(fs, name, layout, options.controllers);
+    const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
+    return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir })), layout, fs, signal) };
+  }
+
+  /**
+   * Create the group (and missing parents) in every selected hierarchy; an existing group is fine.
+   * v1 cpuset: new levels get their parent's `cpuset.cpus`/`cpuset.mems` so a process can join.
+   * cgroup2: the selected controllers are enabled in `cgroup.subtree_control` top-down, mount root to parent.
+   * @public
+   */
+  static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
+    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
+    const v2Enable = options.controllers === undefined ? (layout.v2?.controllers ?? []) : options.controllers.filter((c) => layout.v2?.controllers.includes(c));
+    for (const p of placements) {
+      const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
+      const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
+      for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
+        const dir = levelDir(depth);
+        try {
+          await fs.mkdir(dir);
+        } catch (err) {
+          if (!isErrno(err, "EEXIST")) throw err;
+          const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
+          if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+        }
+        if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
+      }
+      if (p.hierarchy.version === "v2" && v2Enable.length > 0) {
+        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(fs, `${levelDir(depth)}/cgroup.subtree_control`, v2Enable);
+      }
+    }
+    return handle;
+  }
+
+  /**
+   * Open an existing group; every selected hierarchy must have it.
+   * @throws {@link CgroupIoError} ENOENT naming the missing directory
+   * @public
+   */
+  static async open(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
+    const { placements, handle } = await Cgroup.prepare(name, options);
+    const missing = placements.find((p) => p.existing < p.relative.length);
+    if (missing) throw new CgroupIoError("open", missing.dir, "ENOENT");
+    return handle;
+  }
+
+  /** The placement in the hierarchy that holds a controller (`memory`, `name=systemd`), if selected. */
+  placement(controller: string): CgroupPlacement | undefined {
+    const h = hierarchyFor(this.layout, controller);
+    return this.placements.find((p) => p.hierarchy === h);
+  }
+
+  /** The placement in the cgroup2 hierarchy, if selected. */
+  get v2Placement(): CgroupPlacement | undefined {
+    return this.placements.find((p) => p.hierarchy.version === "v2");
+  }
+
+  /** Child group names (full names, sorted), across every hierarchy. */
+  async children(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const p of this.placements) {
+      for (const entry of await this.fs.readdir(p.dir)) if (entry.isDirectory) names.add(`${this.name}/${entry.name}`);
+    }
+    return [...names].sort();
+  }
+
+  /** Pids in the group (union across hierarchies, sorted); `recursive` adds every descendant group's. */
+  async procs(options: { recursive?: boolean } = {}): Promise<number[]> {
+    const pids = new Set<number>();
+    const visit = async (dir: string, tolerateVanished: boolean): Promise<void> => {
+      try {
+        for (const pid of parsePids(await this.fs.readFile(`${dir}/${CGROUP_PROCS}`), `${dir}/${CGROUP_PROCS}`)) pids.add(pid);
+        if (options.recursive) for (const e of await this.fs.readdir(dir)) if (e.isDirectory) await visit(`${dir}/${e.name}`, true);
+      } catch (err) {
+        if (!(tolerateVanished && isErrno(err, "ENOENT"))) throw err;
+      }
+    };
+    for (const p of this.placements) await visit(p.dir, false);
+    return [...pids].sort((a, b) => a - b);
+  }
+
+  /** Move a process (all its threads) into the group in every hierarchy. */
+  async attach(pid: number): Promise<void> {
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new InvalidValueError(CGROUP_PROCS, pid, "a pid is a positive integer");
+    for (const p of this.placements) await this.fs.writeFile(`${p.dir}/${CGROUP_PROCS}`, String(pid));
+  }
+
+  /**
+   * Freeze every process in the group and its descendants, and wait until the kernel reports it frozen:
+   * `cgroup.freeze` on cgroup2 when present, else the v1 freezer.
+   * @throws {@link UnsupportedError} when neither is available to this group
+   */
+  async freeze(options: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const v2 = this.v2Placement;
+    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.freeze`))) {
+      await this.fs.writeFile(`${v2.dir}/cgroup.freeze`, "1");
+      await waitFor(deadline, `${v2.dir}/cgroup.events`, async () => /^frozen 1$/m.test(await this.fs.readFile(`${v2.dir}/cgroup.events`)));
+      return;
+    }
+    const v1 = this.placement("freezer");
+    if (v1?.hierarchy.version !== "v1") throw new UnsupportedError(`freeze ${this.name}: neither cgroup.freeze (cgroup2) nor the v1 freezer is available to this group`);
+    await this.fs.writeFile(`${v1.dir}/freezer.state`, "FROZEN");
+    await waitFor(deadline, `${v1.dir}/freezer.state`, async () => (await this.fs.readFile(`${v1.dir}/freezer.state`)).trim() === "FROZEN");
+  }
+
+  /** Thaw the group wherever it can be frozen. */
+  async thaw(): Promise<void> {
+    const v2 = this.v2Placement;
+    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.freeze`))) await this.fs.writeFile(`${v2.dir}/cgroup.freeze`, "0");
+    const v1 = this.placement("freezer");
+    if (v1?.hierarchy.version === "v1") await this.fs.writeFile(`${v1.dir}/freezer.state`, "THAWED");
+  }
+
+  private async canFreeze(): Promise<boolean> {
+    const v2 = this.v2Placement;
+    return (v2 !== undefined && (await this.fs.stat(`${v2.dir}/cgroup.freeze`)) !== undefined) || this.placement("freezer")?.hierarchy.version === "v1";
+  }
+
+  /**
+   * Kill every process in the group and its descendants and wait until none is left.
+   * cgroup2 with `cgroup.kill`: one write does it. Otherwise: freeze (so nothing forks meanwhile),
+   * SIGKILL every pid, thaw, and repeat until the group is empty. A group that vanished counts as empty.
+   * @throws {@link CgroupBusyError} when processes remain after `timeoutMs` (default 10 s)
+   */
+  async kill(options: { timeoutMs?: number } = {}): Promise<void> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const v2 = this.v2Placement;
+    let killFile = false;
+    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.kill`))) {
+      try {
+        await this.fs.writeFile(`${v2.dir}/cgroup.kill`, "1");
+        killFile = true;
+      } catch (err) {
+        if (!isErrno(err, "ENOENT")) throw err;
+      }
+    }
+    const freeze = !killFile && (await this.canFreeze());
+    for (let round = 0; ; round++) {
+      let pids = await this.procs({ recursive: true }).catch((err: unknown) => (isErrno(err, "ENOENT") ? [] : Promise.reject(err)));
+      if (pids.length === 0) return;
+      if (Date.now() > deadline) throw new CgroupBusyError("kill", this.name, this.placements[0]?.dir ?? this.path, pids);
+      if (round > 0 || !killFile) {
+        if (freeze) {
+          await this.freeze({ timeoutMs: Math.max(0, deadline - Date.now()) });
+          pids = await this.procs({ recursive: true });
+        }
+        for (const pid of pids) {
+          try {
+            this.signal(pid, "SIGKILL");
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+          }
+        }
+        if (freeze) await this.thaw();
+      }
+      await sleep(Math.min(5 * 2 ** round, 100));
+    }
+  }
+
+  /**
+   * Remove the group and every group under it, bottom-up, in every hierarchy; `rmdir` that fails
+   * with EBUSY is retried (bounded). A group that is already gone is not an error.
+   * @throws {@link CgroupBusyError} when live processes remain and `kill` is not set
+   */
+  async remove(options: RemoveOptions = {}): Promise<void> {
+    const root = this.placements.find((p) => p.dir === p.mount.mountPoint);
+    if (root) throw new InvalidNameError(this.name, `is the root of the mount ${root.mount.mountPoint}; cgroupkit does not remove it`);
+    if (options.kill) await this.kill({ timeoutMs: options.timeoutMs });
+    else {
+      const pids = await this.procs({ recursive: true }).catch((err: unknown) => (isErrno(err, "ENOENT") ? [] : Promise.reject(err)));
+      if (pids.length > 0) throw new CgroupBusyError("remove", this.name, this.placements[0]?.dir ?? this.path, pids);
+    }
+    let firstError: unknown;
+    for (const p of this.placements) {
+      try {
+        await this.removeTree(p.dir, options.attempts ?? 20, options.delayMs ?? 5);
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {
+    let entries;
+    try {
+      entries = await this.fs.readdir(dir);
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return;
+      throw err;
+    }
+    // readdir reports a symlink as not a directory: never followed
+    for (const e of entries) if (e.isDirectory) await this.removeTree(`${dir}/${e.name}`, attempts, delayMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.fs.rmdir(dir);
+        return;
+      } catch (err) {
+        if (isErrno(err, "ENOENT")) return;
+        if (!isErrno(err, "EBUSY") || attempt >= attempts) throw err;
+        await sleep(Math.min(delayMs * 2 ** (attempt - 1), 200));
+      }
+    }
+  }
+
+  /**
+   * Give a uid/gid the group to manage: the directory and the files the kernel's delegation rules
+   * name (cgroup2: those in `/sys/kernel/cgroup/delegate`, else cgroup.procs, cgroup.threads and
+   * cgroup.subtree_control; v1: cgroup.procs and tasks). Returns the paths changed.
+   */
+  async delegate(uid: number, gid: number): Promise<string[]> {
+    for (const [what, id] of [["uid", uid], ["gid", gid]] as const) {
+      if (!Number.isSafeInteger(id) || id < 0 || id >= 0xffffffff) throw new InvalidValueError(`delegate ${what}`, id, "an id from 0 to 4294967294");
+    }
+    let v2Files = V2_DELEGATE_FALLBACK;
+    if (this.v2Placement) {
+      try {
+        v2Files = words(await this.fs.readFile(DELEGATE_LIST));
+      } catch (err) {
+        if (!isErrno(err, "ENOENT")) throw err;
+      }
+    }
+    const changed: string[] = [];
+    for (const p of this.placements) {
+      for (const target of [p.dir, ...(p.hierarchy.version === "v2" ? v2Files : V1_DELEGATE).map((f) => `${p.dir}/${f}`)]) {
+        if (target !== p.dir && !(await this.fs.stat(target))) continue; // the kernel lacks this file here
+        await this.fs.chown(target, uid, gid);
+        changed.push(target);
+      }
+    }
+    return changed;
+  }
+}
+
+async function waitFor(deadline: number, file: string, done: () => Promise<boolean>): Promise<void> {
+  for (let round = 0; !(await done()); round++) {
+    if (Date.now() > deadline) throw new CgroupIoError("wait for", file, "ETIMEDOUT");
+    await sleep(Math.min(2 ** round, 50));
+  }
+}
+
+/** v1 cpuset starts empty: a new group gets its parent's cpus and mems, or no process could join it. */
+async function inheritCpuset(fs: CgroupFs, parent: string, dir: string): Promise<void> {
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    if ((await fs.readFile(`${dir}/${file}`)).trim() !== "") continue;
+    await fs.writeFile(`${dir}/${file}`, (await fs.readFile(`${parent}/${file}`)).trim());
+  }
+}
+
+/** Write only the controllers a subtree_control lacks, so an already-enabled level is never written. */
+async function enableControllers(fs: CgroupFs, file: string, controllers: readonly string[]): Promise<void> {
+  const enabled = new Set(words(await fs.readFile(file)));
+  const missing = controllers.filter((c) => !enabled.has(c));
+  if (missing.length > 0) await fs.writeFile(file, missing.map((c) => `+${c}`).join(" "));
+}

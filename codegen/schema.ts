@@ -8,12 +8,15 @@ const bound = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]);
 const range = { min: bound.optional(), max: bound.optional() };
 const keys = z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/)).min(1).optional();
 
+/** Codecs that need no parameters; any of them may be written as a bare name. */
+export const BARE_CODECS = [
+  "u64", "s64", "int", "limit", "bool", "v1Bytes", "string", "text", "cpuMax", "percentOrMax", "psi", "pidList", "words", "lines",
+  "u64List", "rangeList", "subtreeControl", "deviceRules", "blkioStat", "table", "numaStat", "flatKeyed", "nestedKeyed", "deviceValues",
+] as const;
+
 /** The closed list of codecs. Bare names are shorthand for `{ name }`. */
 export const codecSpec = z.union([
-  z.enum([
-    "u64", "s64", "int", "limit", "bool", "v1Bytes", "string", "text", "cpuMax", "percentOrMax", "psi",
-    "pidList", "words", "lines", "u64List", "rangeList", "subtreeControl", "deviceRules", "blkioStat", "table", "numaStat",
-  ]),
+  z.enum(BARE_CODECS),
   z.strictObject({ name: z.literal("u64"), ...range }),
   z.strictObject({ name: z.literal("s64"), ...range }),
   z.strictObject({ name: z.literal("int"), ...range }),
@@ -22,7 +25,7 @@ export const codecSpec = z.union([
   z.strictObject({ name: z.literal("flatKeyed"), keys, value: scalarKind.optional() }),
   z.strictObject({ name: z.literal("nestedKeyed"), keys, value: scalarKind.optional() }),
   z.strictObject({ name: z.literal("deviceValues"), value: scalarKind.optional() }),
-]);
+], { error: `not a codec: use one of ${BARE_CODECS.join(", ")}, or an object { name, ...params } (enum needs values; u64/s64/int/limit take min/max; flatKeyed/nestedKeyed take keys/value; deviceValues takes value)` });
 export type CodecSpec = z.infer<typeof codecSpec>;
 
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, "a semver version such as 0.1.0");

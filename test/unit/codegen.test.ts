@@ -90,13 +90,13 @@ describe("generate", () => {
 
 describe("generated types", () => {
   const { files } = generate(FIXTURE);
-  // Virtual files at a path where the generated imports resolve to the real src/runtime.
+  // In-memory files (never saved) where generated/ lives, so their imports resolve to the real src/runtime.
   const project = new Project({ tsConfigFilePath: path.join(REPO, "tsconfig.json"), skipAddingFilesFromTsConfig: true });
-  for (const [rel, text] of files) if (rel.endsWith(".ts")) project.createSourceFile(path.join(REPO, "temp/typecheck", rel), text, { overwrite: true });
+  for (const [rel, text] of files) if (rel.endsWith(".ts")) project.createSourceFile(path.join(REPO, rel), text, { overwrite: true });
   const check = (body: string): string[] => {
     const file = project.createSourceFile(
-      path.join(REPO, "temp/typecheck/generated/use.ts"),
-      `import { MemoryV2, MemoryV1, HugetlbV2 } from "./index.js";\nimport { nodeCgroupFs } from "../../../src/runtime/index.js";\nconst m = new MemoryV2("/sys/fs/cgroup/x", nodeCgroupFs);\nconst v1 = new MemoryV1("/sys/fs/cgroup/memory/x", nodeCgroupFs);\nconst h = new HugetlbV2("/sys/fs/cgroup/x", nodeCgroupFs);\nvoid v1; void h; void m;\n${body}\n`,
+      path.join(REPO, "generated/typecheck-use.ts"),
+      `import { MemoryV2, MemoryV1, HugetlbV2 } from "./index.js";\nimport { nodeCgroupFs } from "../src/runtime/index.js";\nconst m = new MemoryV2("/sys/fs/cgroup/x", nodeCgroupFs);\nconst v1 = new MemoryV1("/sys/fs/cgroup/memory/x", nodeCgroupFs);\nconst h = new HugetlbV2("/sys/fs/cgroup/x", nodeCgroupFs);\nvoid v1; void h; void m;\n${body}\n`,
       { overwrite: true },
     );
     return file.getPreEmitDiagnostics().map((d) => `TS${d.getCode()}: ${project.formatDiagnosticsWithColorAndContext([d]).split("\n")[0]}`);

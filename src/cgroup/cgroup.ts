@@ -1,5 +1,6 @@
 // The Cgroup handle: one logical group resolved onto every hierarchy that holds its controllers.
 import { setTimeout as sleep } from "node:timers/promises";
+import { V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
@@ -60,6 +61,38 @@ export class CgroupBusyError extends CgroupIoError {
     this.pids = pids;
     this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}`;
   }
+}
+
+/**
+ * Every v1 controller's accessor, bound to the group's directory in the hierarchy that holds it;
+ * `undefined` where this group has no such hierarchy. `core` is bound to the first v1 hierarchy.
+ * @public
+ */
+export type V1Accessors = { readonly [K in keyof typeof V1_CONTROLLERS]: InstanceType<(typeof V1_CONTROLLERS)[K]> | undefined };
+
+/** Every v2 controller's accessor, bound to the group's cgroup2 directory. @public */
+export type V2Accessors = { readonly [K in keyof typeof V2_CONTROLLERS]: InstanceType<(typeof V2_CONTROLLERS)[K]> };
+
+type AccessorClass = new (dir: string, fs: CgroupFs) => object;
+
+/** An object with one lazily constructed accessor per class. */
+function lazyAccessors(classes: Readonly<Record<string, AccessorClass>>, dirFor: (controller: string) => string | undefined, fs: CgroupFs): object {
+  const accessors = {};
+  for (const [controller, Class] of Object.entries(classes)) {
+    let made: object | null = null;
+    Object.defineProperty(accessors, controller, {
+      enumerable: true,
+      get: () => {
+        if (made === null) {
+          const dir = dirFor(controller);
+          if (dir === undefined) return undefined;
+          made = new Class(dir, fs);
+        }
+        return made;
+      },
+    });
+  }
+  return Object.freeze(accessors);
 }
 
 const CGROUP_PROCS = "cgroup.procs";
@@ -141,6 +174,30 @@ export class Cgroup {
     private readonly fs: CgroupFs,
     private readonly signal: (pid: number, signal: "SIGKILL") => void,
   ) {}
+
+  private v1Accessors: V1Accessors | undefined;
+  private v2Accessors: V2Accessors | undefined;
+
+  /** Typed accessors of the v1 control files (`cg.v1.memory?.limitInBytes`), by controller. */
+  get v1(): V1Accessors {
+    this.v1Accessors ??= lazyAccessors(
+      V1_CONTROLLERS,
+      (controller) => this.placements.find((p) => p.hierarchy.version === "v1" && (controller === "core" || p.hierarchy.controllers.includes(controller)))?.dir,
+      this.fs,
+    ) as V1Accessors;
+    return this.v1Accessors;
+  }
+
+  /**
+   * Typed accessors of the cgroup2 control files (`cg.v2.memory.max`), every controller bound to the group's cgroup2 directory.
+   * @throws {@link UnsupportedError} when the group has no cgroup2 placement
+   */
+  get v2(): V2Accessors {
+    const dir = this.v2Placement?.dir;
+    if (dir === undefined) throw new UnsupportedError(`group ${this.name} has no cgroup2 directory (layout ${this.layout.kind})`);
+    this.v2Accessors ??= lazyAccessors(V2_CONTROLLERS, () => dir, this.fs) as V2Accessors;
+    return this.v2Accessors;
+  }
 
   /** The group as `/proc/<pid>/cgroup` shows it: `/` + name. */
   get path(): string {

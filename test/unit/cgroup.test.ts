@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
+import { CoreV2, MemoryV1, MemoryV2, V2_CONTROLLERS } from "../../generated/index.js";
 import { Cgroup, CgroupBusyError, type CgroupOptions } from "../../src/cgroup/cgroup.js";
 import { discoverHierarchies, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../../src/runtime/errors.js";
@@ -520,5 +521,41 @@ describe("delegate", () => {
     const cg = await Cgroup.create("d", host.options);
     await expect(cg.delegate(uid, gid)).rejects.toThrow(InvalidValueError);
     expect(host.fake.chowned).toEqual([]);
+  });
+});
+
+describe("typed accessors", () => {
+  it("cg.v1 binds each controller to its hierarchy's directory; absent ones are undefined", async () => {
+    const host = fakeHost("hybrid");
+    const cg = await Cgroup.create("acc", host.options);
+    expectTypeOf(cg.v1.memory).toEqualTypeOf<MemoryV1 | undefined>();
+    const memory = cg.v1.memory;
+    expect(memory).toBeInstanceOf(MemoryV1);
+    expect(cg.v1.memory).toBe(memory); // constructed once
+    await memory!.limitInBytes.write(64n * 1024n * 1024n);
+    expect(read(`${tmp}/memory/acc/memory.limit_in_bytes`).trim()).toBe("67108864");
+    expect(await memory!.limitInBytes.read()).toBe(67108864n);
+    expect(cg.v1.freezer?.dir).toBe(`${tmp}/freezer/acc`);
+    expect(cg.v1.pids).toBeUndefined();
+    expect(cg.v1.core?.dir).toBe(`${tmp}/memory/acc`);
+    await expect(Promise.resolve().then(() => memory!.limitInBytes.write(-1n))).rejects.toThrow(InvalidValueError);
+  });
+
+  it("cg.v2 binds every v2 controller to the cgroup2 directory", async () => {
+    const host = fakeHost("v2");
+    const cg = await Cgroup.create("acc", host.options);
+    expectTypeOf(cg.v2.memory).toEqualTypeOf<MemoryV2>();
+    expect(cg.v2.memory.dir).toBe(`${host.v2Dir}/acc`);
+    expect(cg.v2.core).toBeInstanceOf(CoreV2);
+    await cg.attach(99);
+    expect(await cg.v2.core.procs.read()).toEqual([99]);
+    expect(Object.keys(cg.v2)).toEqual(Object.keys(V2_CONTROLLERS));
+  });
+
+  it("cg.v2 on a group without a cgroup2 directory is unsupported", async () => {
+    const host = fakeHost("hybrid");
+    const layout = { ...host.layout, v2: undefined, hierarchies: host.layout.v1 };
+    const cg = await Cgroup.create("acc", { ...host.options, layout });
+    expect(() => cg.v2).toThrow(UnsupportedError);
   });
 });

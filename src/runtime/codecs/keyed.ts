@@ -41,7 +41,7 @@ const VALUE_KINDS: Readonly<Record<ScalarKind, ValueKind>> = {
   },
   limit: {
     parse: (t) => (t === "max" ? "max" : u64Token(t)),
-    format: (v, file, shown) => (v === "max" ? "max" : typeof v === "bigint" ? formatLimit(v, 0n, U64_MAX, file) : invalid(file, shown, `expected a bigint or "max", got ${typeName(v)}`)),
+    format: (v, file, shown) => formatLimit(v, 0n, U64_MAX, file, shown),
     expected: '"max" or an unsigned 64-bit integer',
   },
   number: {

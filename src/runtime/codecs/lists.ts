@@ -1,5 +1,6 @@
 // List files: pids, words, lines, u64 lists, cpu/mem range lists, and cgroup.subtree_control changes.
 import type { Codec } from "../codec.js";
+import { showValue } from "../errors.js";
 import { U64_MAX, checkBigint, checkInt, checkOneLine, intToken, invalid, parseFail, spaceSeparated, stripNewline, typeName, u64Token } from "./common.js";
 
 /** The kernel reads a pid with kstrtoint: anything above INT_MAX is refused. */
@@ -55,7 +56,7 @@ export function words(): Codec<string[]> {
     format(value, file) {
       if (!Array.isArray(value)) invalid(file, value, `expected an array of words, got ${typeName(value)}`);
       for (const word of value) {
-        if (typeof word !== "string" || !isWord(word)) invalid(file, value, `${JSON.stringify(word)} is not a word of [A-Za-z0-9_.-]`);
+        if (typeof word !== "string" || !isWord(word)) invalid(file, value, `${showValue(word)} is not a word of [A-Za-z0-9_.-]`);
       }
       return value.join(" ");
     },
@@ -168,7 +169,7 @@ export function subtreeControl(): Codec<string[], { readonly enable?: readonly s
       const { enable = [], disable = [] } = value;
       if (!Array.isArray(enable) || !Array.isArray(disable)) invalid(file, value, "enable and disable must be arrays of controller names");
       for (const name of [...enable, ...disable]) {
-        if (!isControllerName(name)) invalid(file, value, `${JSON.stringify(name)} is not a controller name`);
+        if (!isControllerName(name)) invalid(file, value, `${showValue(name)} is not a controller name`);
       }
       const enabling = new Set(enable);
       for (const name of disable) if (enabling.has(name)) invalid(file, value, `${name} is both enabled and disabled`);

@@ -75,10 +75,10 @@ export function int(o?: { min?: number; max?: number }): Codec<number> {
 }
 
 /** `bigint | "max"` token check shared with keyed value kinds. @internal */
-export function formatLimit(value: unknown, min: bigint, max: bigint, file: string | undefined): string {
+export function formatLimit(value: unknown, min: bigint, max: bigint, file: string | undefined, shown: unknown = value): string {
   if (value === "max") return "max";
-  if (typeof value === "string") invalid(file, value, 'expected a bigint or "max"');
-  return checkBigint(value, min, max, file).toString();
+  if (typeof value !== "bigint") invalid(file, shown, `expected a bigint or "max", got ${typeof value === "string" ? JSON.stringify(value) : typeName(value)}`);
+  return checkBigint(value, min, max, file, shown).toString();
 }
 
 export function limit(o?: { min?: bigint; max?: bigint }): Codec<bigint | "max"> {
@@ -122,7 +122,9 @@ export function v1Bytes(): Codec<bigint | "max"> {
   return {
     name: "v1Bytes",
     parse(text, file) {
-      const value = u64Token(stripNewline(text)) ?? parseFail(file, text, "expected a byte count");
+      const token = stripNewline(text);
+      if (token === "-1") return "max"; // what a write of "max" sends; read it the same way
+      const value = u64Token(token) ?? parseFail(file, text, "expected a byte count");
       return value >= V1_UNLIMITED_FROM ? "max" : value;
     },
     format(value, file) {

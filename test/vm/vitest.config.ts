@@ -13,6 +13,8 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 1,
     fileParallelism: false,
+    // One worker process for every file: starting node and importing over 9p under TCG costs seconds each time.
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },

@@ -80,11 +80,16 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
 
   /** Validate, format and write with one `write(2)`. Invalid values never reach the kernel. */
   write(value: W): Promise<void> {
-    return this.fs.writeFile(this.path, formatForWrite(this.writeCodec, value, this.name));
+    return this.fs.writeFile(this.path, this.format(value));
   }
 
   writeSync(value: W): void {
-    this.fs.writeFileSync(this.path, formatForWrite(this.writeCodec, value, this.name));
+    this.fs.writeFileSync(this.path, this.format(value));
+  }
+
+  /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
+  format(value: W): string {
+    return formatForWrite(this.writeCodec, value, this.name);
   }
 }
 
@@ -95,11 +100,16 @@ export class WriteOnlyFile<W> extends ControlFile {
   }
 
   write(value: W): Promise<void> {
-    return this.fs.writeFile(this.path, formatForWrite(this.writeCodec, value, this.name));
+    return this.fs.writeFile(this.path, this.format(value));
   }
 
   writeSync(value: W): void {
-    this.fs.writeFileSync(this.path, formatForWrite(this.writeCodec, value, this.name));
+    this.fs.writeFileSync(this.path, this.format(value));
+  }
+
+  /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
+  format(value: W): string {
+    return formatForWrite(this.writeCodec, value, this.name);
   }
 }
 

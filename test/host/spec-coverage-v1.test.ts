@@ -29,7 +29,7 @@ function loadV1Spec(): SpecRecord[] {
   return all.filter((r) => r.version === "v1");
 }
 
-/** Finds the one spec record naming `file` among the records for a hierarchy; templated names match through their param pattern. */
+/** The spec records naming `file` (exact names first; templated names match through their param pattern). */
 function matcher(records: readonly SpecRecord[]): (file: string) => SpecRecord[] {
   const exact = new Map(records.filter((r) => !r.param).map((r) => [r.file, r]));
   const templates = records

@@ -260,10 +260,10 @@ describe("writes the kernel takes, byte for byte", () => {
     expect(codecs.percentOrMax().format("max")).toBe("max");
   });
   it("keyed files", () => {
-    expect(codecs.flatKeyed({ value: "limit" }).format({ res_a: 1n })).toBe("res_a 1");
-    expect(codecs.flatKeyed({ value: "limit" }).format({ res_a: "max" })).toBe("res_a max");
-    expect(codecs.nestedKeyed({ value: "limit" }).format({ "8:16": { rbps: 2097152n, wbps: "max" } })).toBe("8:16 rbps=2097152 wbps=max");
-    expect(codecs.nestedKeyed({ value: "limit" }).format({ rxe0: { index: 5n, hca_handle: 2n } })).toBe("rxe0 index=5 hca_handle=2");
+    expect(codecs.flatKeyed<string, bigint | "max">({ value: "limit" }).format({ res_a: 1n })).toBe("res_a 1");
+    expect(codecs.flatKeyed<string, bigint | "max">({ value: "limit" }).format({ res_a: "max" })).toBe("res_a max");
+    expect(codecs.nestedKeyed<string, bigint | "max">({ value: "limit" }).format({ "8:16": { rbps: 2097152n, wbps: "max" } })).toBe("8:16 rbps=2097152 wbps=max");
+    expect(codecs.nestedKeyed<string, bigint | "max">({ value: "limit" }).format({ rxe0: { index: 5n, hca_handle: 2n } })).toBe("rxe0 index=5 hca_handle=2");
     expect(codecs.deviceValues().format({ device: "8:16", value: 200n })).toBe("8:16 200");
     expect(codecs.deviceValues().format({ device: "default", value: 100n })).toBe("default 100");
   });

@@ -1,0 +1,72 @@
+// Typed errors of the eBPF device-filter layer.
+import { CgroupError } from "../../runtime/errors.js";
+
+/** Names of the bpf(2) commands this package issues. @public */
+export type BpfCommandName =
+  | "BPF_PROG_LOAD"
+  | "BPF_PROG_ATTACH"
+  | "BPF_PROG_DETACH"
+  | "BPF_PROG_GET_FD_BY_ID"
+  | "BPF_OBJ_GET_INFO_BY_FD"
+  | "BPF_PROG_QUERY";
+
+const HINTS: Record<string, string> = {
+  EPERM: "needs CAP_SYS_ADMIN (or CAP_BPF), or the group has a program attached without BPF_F_ALLOW_MULTI",
+  EACCES: "the verifier refused the program",
+  EINVAL: "the kernel refused the request (unsupported flag, attach type or attribute)",
+  ENOSYS: "the kernel has no bpf(2) syscall (built without CONFIG_BPF_SYSCALL)",
+  E2BIG: "the program is too large, or the kernel does not know a field of the request",
+  ENOSPC: "the verifier log did not fit its buffer",
+  ENOENT: "no such program (it was detached or freed meanwhile)",
+  EBADF: "a file descriptor was not valid",
+  ENOTSUPP: "not supported by this kernel",
+};
+
+/**
+ * A bpf(2) call failed. `code` (and `errno`) is the errno name; `command` the bpf command;
+ * `verifierLog` the verifier's output when a program load was refused.
+ * @public
+ */
+export class BpfError extends CgroupError {
+  readonly command: BpfCommandName;
+  readonly errno: string;
+  /** The target: a cgroup directory or a program id, when the call had one. */
+  readonly target: string | undefined;
+  readonly verifierLog: string | undefined;
+  constructor(command: BpfCommandName, errno: string, options: { target?: string; verifierLog?: string; detail?: string } = {}) {
+    const where = options.target ? ` on ${options.target}` : "";
+    const hint = HINTS[errno] ? ` (${HINTS[errno]})` : "";
+    const detail = options.detail ? `: ${options.detail}` : "";
+    const log = options.verifierLog?.trim() ? `\nverifier log (last lines):\n${options.verifierLog.trim().split("\n").slice(-12).join("\n")}` : "";
+    super(errno, `bpf(${command})${where} failed: ${errno}${hint}${detail}${log}`);
+    this.command = command;
+    this.errno = errno;
+    this.target = options.target;
+    this.verifierLog = options.verifierLog;
+  }
+}
+
+/**
+ * Applying a device policy to a cgroup v2 group failed after the group was touched.
+ * `deniedAll` true: the group was then given a deny-all device program (fail closed); false:
+ * that too failed, and the message says what is attached as far as known.
+ * @public
+ */
+export class V2DeviceAclError extends CgroupError {
+  /** The group directory. */
+  readonly dir: string;
+  /** The step that failed: "query", "load", "attach" or "verify". */
+  readonly failed: string;
+  /** True when the group was left with a deny-all program after the failure. */
+  readonly deniedAll: boolean;
+  constructor(dir: string, failed: string, deniedAll: boolean, cause: unknown, closeError?: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const outcome = deniedAll
+      ? "the group now has a deny-all device program (fail closed)"
+      : `the group could NOT be given a deny-all program (${closeError instanceof Error ? closeError.message : String(closeError)}); its device access is whatever was attached before`;
+    super("ERR_DEVICE_ACL", `${dir}: applying the eBPF device policy failed at ${failed}: ${why}; ${outcome}`, { cause });
+    this.dir = dir;
+    this.failed = failed;
+    this.deniedAll = deniedAll;
+  }
+}

@@ -91,6 +91,11 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
   format(value: W): string {
     return formatForWrite(this.writeCodec, value, this.name);
   }
+
+  /** Write text as the kernel printed it (from {@link ReadableFile.readRaw}), to restore an earlier value. One line only. */
+  writeRaw(text: string): Promise<void> {
+    return this.fs.writeFile(this.path, assertOneLine(text.replace(/\n$/, ""), this.name, text));
+  }
 }
 
 /** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */

@@ -1,0 +1,4 @@
+export * from "./conversions.js";
+export * from "./limits.js";
+export * from "./oci.js";
+export * from "./usage.js";

@@ -1,0 +1,144 @@
+// The OCI runtime-spec `linux.resources` object, validated, mapped onto ResourceLimits the way runc does.
+import { z } from "zod";
+import { InvalidValueError } from "../runtime/errors.js";
+import { cpuSharesToWeightOci, ociMemorySwapToSwapMax } from "./conversions.js";
+import type { ResourceLimits } from "./limits.js";
+
+// JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
+const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
+const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
+
+const deviceRule = z.strictObject({
+  allow: z.boolean(),
+  type: z.enum(["a", "b", "c"]).optional(),
+  major: z.number().int().nullable().optional(),
+  minor: z.number().int().nullable().optional(),
+  access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
+});
+
+const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
+
+/** zod schema of OCI `linux.resources` (runtime-spec config-linux.md). @public */
+export const ociLinuxResources = z.strictObject({
+  devices: z.array(deviceRule).optional(),
+  memory: z
+    .strictObject({
+      limit: int64.optional(),
+      reservation: int64.optional(),
+      swap: int64.optional(),
+      kernel: int64.optional(),
+      kernelTCP: int64.optional(),
+      swappiness: uint64.optional(),
+      disableOOMKiller: z.boolean().optional(),
+      useHierarchy: z.boolean().optional(),
+      checkBeforeUpdate: z.boolean().optional(),
+    })
+    .optional(),
+  cpu: z
+    .strictObject({
+      shares: uint64.optional(),
+      quota: int64.optional(),
+      burst: uint64.optional(),
+      period: uint64.optional(),
+      realtimeRuntime: int64.optional(),
+      realtimePeriod: uint64.optional(),
+      cpus: z.string().optional(),
+      mems: z.string().optional(),
+      idle: int64.optional(),
+    })
+    .optional(),
+  pids: z.strictObject({ limit: int64 }).optional(),
+  blockIO: z
+    .strictObject({
+      weight: z.number().int().min(0).max(1000).optional(),
+      leafWeight: z.number().int().min(0).max(1000).optional(),
+      weightDevice: z.array(z.strictObject({ major: z.number().int(), minor: z.number().int(), weight: z.number().int().optional(), leafWeight: z.number().int().optional() })).optional(),
+      throttleReadBpsDevice: throttle.optional(),
+      throttleWriteBpsDevice: throttle.optional(),
+      throttleReadIOPSDevice: throttle.optional(),
+      throttleWriteIOPSDevice: throttle.optional(),
+    })
+    .optional(),
+  hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/), limit: uint64 })).optional(),
+  network: z.strictObject({ classID: z.number().int().optional(), priorities: z.array(z.strictObject({ name: z.string(), priority: z.number().int() })).optional() }).optional(),
+  rdma: z.record(z.string(), z.strictObject({ hcaHandles: z.number().int().optional(), hcaObjects: z.number().int().optional() })).optional(),
+  unified: z.record(z.string(), z.string()).optional(),
+});
+
+/** The OCI object as validated. @public */
+export type OciLinuxResources = z.output<typeof ociLinuxResources>;
+
+/** OCI fields cgroupkit maps; a set field outside this list is refused rather than silently dropped. */
+const UNSUPPORTED: ReadonlyArray<[string, (r: OciLinuxResources) => unknown]> = [
+  ["memory.kernel", (r) => r.memory?.kernel],
+  ["memory.kernelTCP", (r) => r.memory?.kernelTCP],
+  ["cpu.realtimeRuntime", (r) => r.cpu?.realtimeRuntime],
+  ["cpu.realtimePeriod", (r) => r.cpu?.realtimePeriod],
+  ["cpu.burst", (r) => r.cpu?.burst],
+  ["cpu.idle", (r) => r.cpu?.idle],
+  ["blockIO.leafWeight", (r) => r.blockIO?.leafWeight],
+  ["blockIO.weightDevice", (r) => r.blockIO?.weightDevice],
+  ["blockIO.throttleReadBpsDevice", (r) => r.blockIO?.throttleReadBpsDevice],
+  ["blockIO.throttleWriteBpsDevice", (r) => r.blockIO?.throttleWriteBpsDevice],
+  ["blockIO.throttleReadIOPSDevice", (r) => r.blockIO?.throttleReadIOPSDevice],
+  ["blockIO.throttleWriteIOPSDevice", (r) => r.blockIO?.throttleWriteIOPSDevice],
+  ["network", (r) => r.network],
+  ["rdma", (r) => r.rdma],
+  ["unified", (r) => r.unified],
+];
+
+/**
+ * Validate an OCI `linux.resources` object and map it onto {@link ResourceLimits}, as runc does
+ * (memory.swap is memory+swap; -1 is unlimited; pids.limit ≤ 0 is unlimited; cpu.shares stays shares and is
+ * converted on cgroup v2). Errors name the field. `devices` is returned as is for the device layer.
+ * @public
+ */
+export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devices: OciLinuxResources["devices"] } {
+  const parsed = ociLinuxResources.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = ["linux", "resources", ...issue.path.map(String)].join(".");
+    throw new InvalidValueError(field, valueAt(input, issue.path), issue.message);
+  }
+  const r = parsed.data;
+  for (const [field, get] of UNSUPPORTED) {
+    if (get(r) !== undefined) throw new InvalidValueError(`linux.resources.${field}`, get(r), "not supported by cgroupkit yet; remove it or set it through the accessors");
+  }
+  const bytes = (v: bigint | undefined) => (v === undefined ? undefined : v === -1n ? ("max" as const) : v);
+  const limits: ResourceLimits = {
+    memory: r.memory && {
+      max: bytes(r.memory.limit),
+      swap: r.memory.swap === undefined ? undefined : ociMemorySwapToSwapMax(r.memory.swap, r.memory.limit ?? 0n),
+      low: r.memory.reservation === undefined || r.memory.reservation === -1n ? undefined : r.memory.reservation,
+      swappiness: r.memory.swappiness === undefined ? undefined : Number(r.memory.swappiness),
+      oomKillDisable: r.memory.disableOOMKiller,
+    },
+    cpu: r.cpu && {
+      shares: r.cpu.shares === undefined || cpuSharesToWeightOci(r.cpu.shares) === 0 ? undefined : r.cpu.shares,
+      quota: r.cpu.quota === undefined ? undefined : r.cpu.quota <= 0n ? "max" : r.cpu.quota,
+      period: r.cpu.period,
+      cpus: r.cpu.cpus || undefined,
+      mems: r.cpu.mems || undefined,
+    },
+    pids: r.pids && { max: r.pids.limit <= 0n ? "max" : r.pids.limit },
+    io: r.blockIO?.weight ? { blkioWeight: r.blockIO.weight } : undefined,
+    hugetlb: r.hugepageLimits && Object.fromEntries(r.hugepageLimits.map((h) => [h.pageSize, h.limit])),
+  };
+  return { limits: dropUndefined(limits), devices: r.devices };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const key of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}
+
+function dropUndefined<T>(value: T): T {
+  if (value === null || typeof value !== "object" || typeof value === "bigint") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const cleaned = dropUndefined(v);
+    if (cleaned !== undefined && !(typeof cleaned === "object" && cleaned !== null && Object.keys(cleaned).length === 0)) out[k] = cleaned;
+  }
+  return out as T;
+}

@@ -291,3 +291,39 @@ describe("kernel samples", () => {
     });
   }
 });
+
+// The same codecs on the live files of this host, when it has them (read only): catches a kernel
+// whose text drifted from the committed samples.
+const LIVE: ReadonlyArray<readonly [string, AnyCodec]> = [
+  ["/sys/fs/cgroup/memory/memory.stat", flat],
+  ["/sys/fs/cgroup/memory/memory.numa_stat", loose(codecs.numaStat())],
+  ["/sys/fs/cgroup/memory/memory.oom_control", flat],
+  ["/sys/fs/cgroup/memory/memory.limit_in_bytes", loose(codecs.v1Bytes())],
+  ["/sys/fs/cgroup/cpu/cpu.cfs_quota_us", loose(codecs.s64())],
+  ["/sys/fs/cgroup/cpu/cpu.stat", flat],
+  ["/sys/fs/cgroup/cpuacct/cpuacct.usage_all", loose(codecs.table())],
+  ["/sys/fs/cgroup/cpuacct/cpuacct.usage_percpu", loose(codecs.u64List())],
+  ["/sys/fs/cgroup/cpuset/cpuset.cpus", loose(codecs.rangeList())],
+  ["/sys/fs/cgroup/cpuset/cpuset.mems", loose(codecs.rangeList())],
+  ["/sys/fs/cgroup/blkio/blkio.throttle.io_serviced", loose(codecs.blkioStat())],
+  ["/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes", loose(codecs.blkioStat())],
+  ["/sys/fs/cgroup/devices/devices.list", loose(codecs.deviceRules())],
+  ["/sys/fs/cgroup/unified/cgroup.controllers", loose(codecs.words())],
+  ["/sys/fs/cgroup/unified/cgroup.stat", flat],
+  ["/sys/fs/cgroup/unified/cgroup.procs", loose(codecs.pidList())],
+  ["/sys/fs/cgroup/unified/cpu.pressure", psi],
+  ["/sys/fs/cgroup/unified/io.pressure", psi],
+  ["/sys/fs/cgroup/unified/memory.pressure", psi],
+  ["/sys/fs/cgroup/unified/cpu.stat", flat],
+  ["/proc/pressure/cpu", psi],
+];
+
+describe("live host files parse", () => {
+  const present = LIVE.filter(([file]) => fs.existsSync(file));
+  it.runIf(present.length > 0)(`${present.length} files of this host`, () => {
+    for (const [file, codec] of present) {
+      const text = fs.readFileSync(file, "latin1");
+      expect(() => codec.parse(text, file), file).not.toThrow();
+    }
+  });
+});

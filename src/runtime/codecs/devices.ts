@@ -4,6 +4,7 @@ import { type DeviceRule, formatDeviceRule, parseDeviceRule } from "../device-ru
 import { InvalidValueError } from "../errors.js";
 import { nonEmptyLines, parseFail } from "./common.js";
 
+/** The factory behind `codecs.deviceRules` (see {@link Codecs}). @internal */
 export function deviceRules(): Codec<DeviceRule[], DeviceRule | string> {
   return {
     name: "deviceRules",

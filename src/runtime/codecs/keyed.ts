@@ -88,6 +88,7 @@ function onlyEntry(value: unknown, file: string | undefined, what: string): [str
   return [key, (value as Record<string, unknown>)[key]];
 }
 
+/** The factory behind `codecs.flatKeyed` (see {@link Codecs}). @internal */
 export function flatKeyed<K extends string = string, V = bigint>(o?: { keys?: readonly K[]; value?: ScalarKind }): Codec<KeyedValues<K, V>, Readonly<Record<string, V>>> {
   const kind = valueKind(o?.value, "flatKeyed");
   return {
@@ -118,6 +119,7 @@ export function flatKeyed<K extends string = string, V = bigint>(o?: { keys?: re
   };
 }
 
+/** The factory behind `codecs.nestedKeyed` (see {@link Codecs}). @internal */
 export function nestedKeyed<K extends string = string, V = bigint>(o?: {
   keys?: readonly K[];
   value?: ScalarKind;
@@ -174,6 +176,7 @@ export function nestedKeyed<K extends string = string, V = bigint>(o?: {
   };
 }
 
+/** The factory behind `codecs.deviceValues` (see {@link Codecs}). @internal */
 export function deviceValues<V = bigint>(o?: { value?: ScalarKind }): Codec<Readonly<Record<string, V>>, { readonly device: string; readonly value: V }> {
   const kind = valueKind(o?.value, "deviceValues");
   return {

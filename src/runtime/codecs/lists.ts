@@ -6,6 +6,7 @@ import { U64_MAX, checkBigint, checkInt, checkOneLine, intToken, invalid, parseF
 /** The kernel reads a pid with kstrtoint: anything above INT_MAX is refused. */
 const PID_MAX = 2147483647;
 
+/** The factory behind `codecs.pidList` (see {@link Codecs}). @internal */
 export function pidList(): Codec<number[], number> {
   return {
     name: "pidList",
@@ -49,6 +50,7 @@ function parseWords(text: string, file: string | undefined): string[] {
   return out;
 }
 
+/** The factory behind `codecs.words` (see {@link Codecs}). @internal */
 export function words(): Codec<string[]> {
   return {
     name: "words",
@@ -63,6 +65,7 @@ export function words(): Codec<string[]> {
   };
 }
 
+/** The factory behind `codecs.lines` (see {@link Codecs}). @internal */
 export function lines(): Codec<string[], string> {
   return {
     name: "lines",
@@ -76,6 +79,7 @@ export function lines(): Codec<string[], string> {
   };
 }
 
+/** The factory behind `codecs.u64List` (see {@link Codecs}). @internal */
 export function u64List(): Codec<bigint[]> {
   return {
     name: "u64List",
@@ -130,6 +134,7 @@ function compactRanges(sorted: readonly number[]): string {
   return parts.join(",");
 }
 
+/** The factory behind `codecs.rangeList` (see {@link Codecs}). @internal */
 export function rangeList(): Codec<number[], readonly number[] | string> {
   return {
     name: "rangeList",
@@ -160,6 +165,7 @@ function isControllerName(s: unknown): s is string {
   return true;
 }
 
+/** The factory behind `codecs.subtreeControl` (see {@link Codecs}). @internal */
 export function subtreeControl(): Codec<string[], { readonly enable?: readonly string[]; readonly disable?: readonly string[] }> {
   return {
     name: "subtreeControl",

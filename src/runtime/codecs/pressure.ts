@@ -53,6 +53,7 @@ function parseLine(line: string, text: string, file: string | undefined): ["some
   return [kind, { avg10, avg60, avg300, total }];
 }
 
+/** The factory behind `codecs.psi` (see {@link Codecs}). @internal */
 export function psi(): Codec<Pressure, PressureTrigger> {
   return {
     name: "psi",

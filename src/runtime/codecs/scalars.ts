@@ -33,6 +33,7 @@ export interface CpuMaxWrite {
   readonly period?: bigint;
 }
 
+/** The factory behind `codecs.u64` (see {@link Codecs}). @internal */
 export function u64(o?: { min?: bigint; max?: bigint }): Codec<bigint> {
   const [min, max] = bigintBounds(o, 0n, U64_MAX, "u64");
   return {
@@ -46,6 +47,7 @@ export function u64(o?: { min?: bigint; max?: bigint }): Codec<bigint> {
   };
 }
 
+/** The factory behind `codecs.s64` (see {@link Codecs}). @internal */
 export function s64(o?: { min?: bigint; max?: bigint }): Codec<bigint> {
   const [min, max] = bigintBounds(o, S64_MIN, S64_MAX, "s64");
   return {
@@ -59,6 +61,7 @@ export function s64(o?: { min?: bigint; max?: bigint }): Codec<bigint> {
   };
 }
 
+/** The factory behind `codecs.int` (see {@link Codecs}). @internal */
 export function int(o?: { min?: number; max?: number }): Codec<number> {
   const min = o?.min ?? Number.MIN_SAFE_INTEGER;
   const max = o?.max ?? Number.MAX_SAFE_INTEGER;
@@ -81,6 +84,7 @@ export function formatLimit(value: unknown, min: bigint, max: bigint, file: stri
   return checkBigint(value, min, max, file, shown).toString();
 }
 
+/** The factory behind `codecs.limit` (see {@link Codecs}). @internal */
 export function limit(o?: { min?: bigint; max?: bigint }): Codec<bigint | "max"> {
   const [min, max] = bigintBounds(o, 0n, U64_MAX, "limit");
   return {
@@ -96,6 +100,7 @@ export function limit(o?: { min?: bigint; max?: bigint }): Codec<bigint | "max">
   };
 }
 
+/** The factory behind `codecs.bool` (see {@link Codecs}). @internal */
 export function bool(): Codec<boolean> {
   return {
     name: "bool",
@@ -118,6 +123,7 @@ export function bool(): Codec<boolean> {
  */
 const V1_UNLIMITED_FROM = 0x7ffffffffffff000n;
 
+/** The factory behind `codecs.v1Bytes` (see {@link Codecs}). @internal */
 export function v1Bytes(): Codec<bigint | "max"> {
   return {
     name: "v1Bytes",
@@ -136,6 +142,7 @@ export function v1Bytes(): Codec<bigint | "max"> {
   };
 }
 
+/** The factory behind `codecs.string` (see {@link Codecs}). @internal */
 export function string(): Codec<string> {
   return {
     name: "string",
@@ -150,6 +157,7 @@ export function string(): Codec<string> {
   };
 }
 
+/** The factory behind `codecs.text` (see {@link Codecs}). @internal */
 export function text(): Codec<string> {
   return {
     name: "text",
@@ -162,6 +170,7 @@ export function text(): Codec<string> {
   };
 }
 
+/** The factory behind `codecs.enum` (see {@link Codecs}). @internal */
 export function enumOf<const V extends string>(o: { values: readonly V[] }): Codec<V> {
   const allowed = new Set<string>(o.values);
   if (allowed.size === 0) throw new RangeError("enum: needs at least one value");
@@ -196,6 +205,7 @@ const CFS_PERIOD_MAX = 1000000n;
 const CFS_QUOTA_MIN = 1000n;
 const CFS_QUOTA_MAX = (1n << 44n) - 1n;
 
+/** The factory behind `codecs.cpuMax` (see {@link Codecs}). @internal */
 export function cpuMax(): Codec<CpuMax, CpuMaxWrite> {
   return {
     name: "cpuMax",
@@ -219,6 +229,7 @@ export function cpuMax(): Codec<CpuMax, CpuMaxWrite> {
   };
 }
 
+/** The factory behind `codecs.percentOrMax` (see {@link Codecs}). @internal */
 export function percentOrMax(): Codec<number | "max"> {
   return {
     name: "percentOrMax",

@@ -14,6 +14,7 @@ function readOnly(codec: string): (value: unknown, file?: string) => never {
   return (value, file) => invalid(file, value, `${codec} is a read-only statistic; it cannot be written`);
 }
 
+/** The factory behind `codecs.blkioStat` (see {@link Codecs}). @internal */
 export function blkioStat(): Codec<BlkioStat> {
   return {
     name: "blkioStat",
@@ -37,6 +38,7 @@ export function blkioStat(): Codec<BlkioStat> {
   };
 }
 
+/** The factory behind `codecs.table` (see {@link Codecs}). @internal */
 export function table(): Codec<Array<Readonly<Record<string, bigint>>>> {
   return {
     name: "table",
@@ -61,6 +63,7 @@ export function table(): Codec<Array<Readonly<Record<string, bigint>>>> {
   };
 }
 
+/** The factory behind `codecs.numaStat` (see {@link Codecs}). @internal */
 export function numaStat(): Codec<Readonly<Record<string, Readonly<Record<string, bigint>>>>> {
   return {
     name: "numaStat",

@@ -171,7 +171,8 @@ export class Cgroup {
     /** Its directory in each selected hierarchy, v1 first, then cgroup2. */
     readonly placements: readonly CgroupPlacement[],
     readonly layout: CgroupLayout,
-    private readonly fs: CgroupFs,
+    /** The filesystem every operation of this handle goes through. */
+    readonly fs: CgroupFs,
     private readonly signal: (pid: number, signal: "SIGKILL") => void,
   ) {}
 
@@ -217,7 +218,6 @@ export class Cgroup {
    * Create the group (and missing parents) in every selected hierarchy; an existing group is fine.
    * v1 cpuset: new levels get their parent's `cpuset.cpus`/`cpuset.mems` so a process can join.
    * cgroup2: the selected controllers are enabled in `cgroup.subtree_control` top-down, mount root to parent.
-   * @public
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
@@ -246,7 +246,6 @@ export class Cgroup {
   /**
    * Open an existing group; every selected hierarchy must have it.
    * @throws {@link CgroupIoError} ENOENT naming the missing directory
-   * @public
    */
   static async open(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { placements, handle } = await Cgroup.prepare(name, options);
@@ -276,17 +275,26 @@ export class Cgroup {
   }
 
   /** Pids in the group (union across hierarchies, sorted); `recursive` adds every descendant group's. */
-  async procs(options: { recursive?: boolean } = {}): Promise<number[]> {
+  procs(options: { recursive?: boolean } = {}): Promise<number[]> {
+    return this.collectPids(options.recursive ?? false, false);
+  }
+
+  /** Every pid in the subtree; a group gone from some hierarchy (ENOENT) contributes none. */
+  private livePids(): Promise<number[]> {
+    return this.collectPids(true, true);
+  }
+
+  private async collectPids(recursive: boolean, tolerateVanished: boolean): Promise<number[]> {
     const pids = new Set<number>();
-    const visit = async (dir: string, tolerateVanished: boolean): Promise<void> => {
+    const visit = async (dir: string, isRoot: boolean): Promise<void> => {
       try {
         for (const pid of parsePids(await this.fs.readFile(`${dir}/${CGROUP_PROCS}`), `${dir}/${CGROUP_PROCS}`)) pids.add(pid);
-        if (options.recursive) for (const e of await this.fs.readdir(dir)) if (e.isDirectory) await visit(`${dir}/${e.name}`, true);
+        if (recursive) for (const e of await this.fs.readdir(dir)) if (e.isDirectory) await visit(`${dir}/${e.name}`, false);
       } catch (err) {
-        if (!(tolerateVanished && isErrno(err, "ENOENT"))) throw err;
+        if (!((tolerateVanished || !isRoot) && isErrno(err, "ENOENT"))) throw err;
       }
     };
-    for (const p of this.placements) await visit(p.dir, false);
+    for (const p of this.placements) await visit(p.dir, true);
     return [...pids].sort((a, b) => a - b);
   }
 
@@ -346,16 +354,16 @@ export class Cgroup {
         if (!isErrno(err, "ENOENT")) throw err;
       }
     }
-    const freeze = !killFile && (await this.canFreeze());
+    const canFreeze = await this.canFreeze();
+    const gone = (err: unknown) => (isErrno(err, "ENOENT") ? false : Promise.reject(err));
     for (let round = 0; ; round++) {
-      let pids = await this.procs({ recursive: true }).catch((err: unknown) => (isErrno(err, "ENOENT") ? [] : Promise.reject(err)));
+      let pids = await this.livePids();
       if (pids.length === 0) return;
       if (Date.now() > deadline) throw new CgroupBusyError("kill", this.name, this.placements[0]?.dir ?? this.path, pids);
       if (round > 0 || !killFile) {
-        if (freeze) {
-          await this.freeze({ timeoutMs: Math.max(0, deadline - Date.now()) });
-          pids = await this.procs({ recursive: true });
-        }
+        // frozen, nothing can fork between reading the pids and signalling them; a vanished freezer group is skipped
+        const frozen = canFreeze && (await this.freeze({ timeoutMs: Math.max(0, deadline - Date.now()) }).then(() => true, gone));
+        if (frozen) pids = await this.livePids();
         for (const pid of pids) {
           try {
             this.signal(pid, "SIGKILL");
@@ -363,7 +371,7 @@ export class Cgroup {
             if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
           }
         }
-        if (freeze) await this.thaw();
+        if (frozen) await this.thaw().catch(gone);
       }
       await sleep(Math.min(5 * 2 ** round, 100));
     }
@@ -379,7 +387,7 @@ export class Cgroup {
     if (root) throw new InvalidNameError(this.name, `is the root of the mount ${root.mount.mountPoint}; cgroupkit does not remove it`);
     if (options.kill) await this.kill({ timeoutMs: options.timeoutMs });
     else {
-      const pids = await this.procs({ recursive: true }).catch((err: unknown) => (isErrno(err, "ENOENT") ? [] : Promise.reject(err)));
+      const pids = await this.livePids();
       if (pids.length > 0) throw new CgroupBusyError("remove", this.name, this.placements[0]?.dir ?? this.path, pids);
     }
     let firstError: unknown;

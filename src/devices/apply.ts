@@ -1,0 +1,40 @@
+// The device ACL on a Cgroup: v1 devices where the devices controller is on v1, else an eBPF program on cgroup2.
+import type { Cgroup } from "../cgroup/cgroup.js";
+import { UnsupportedError } from "../runtime/errors.js";
+import { applyV2DevicePolicy, queryV2DevicePrograms, type V2ApplyResult } from "./ebpf/apply.js";
+import { DevicePolicy } from "./policy.js";
+import { applyV1DevicePolicy, type V1ApplyResult } from "./v1.js";
+
+/** What {@link applyDevicePolicy} did, by mechanism. @public */
+export type DeviceApplyResult =
+  | { readonly mechanism: "v1"; readonly dir: string; readonly v1: V1ApplyResult }
+  | { readonly mechanism: "ebpf"; readonly dir: string; readonly ebpf: V2ApplyResult };
+
+/** Where a group's device ACL lives: the v1 devices hierarchy when it holds the controller, else the group's cgroup2 directory. */
+function deviceTarget(cg: Cgroup): { mechanism: "v1" | "ebpf"; dir: string } {
+  const v1 = cg.placement("devices");
+  if (v1?.hierarchy.version === "v1") return { mechanism: "v1", dir: v1.dir };
+  const v2 = cg.v2Placement;
+  if (v2) return { mechanism: "ebpf", dir: v2.dir };
+  throw new UnsupportedError(`group ${cg.name}: neither a v1 devices hierarchy nor cgroup2 holds it, so no device ACL can be enforced`);
+}
+
+/**
+ * Enforce a device policy on a group, failing closed (the group ends deny-all on any failure after the first change).
+ * @public
+ */
+export async function applyDevicePolicy(cg: Cgroup, policy: DevicePolicy): Promise<DeviceApplyResult> {
+  const { mechanism, dir } = deviceTarget(cg);
+  return mechanism === "v1" ? { mechanism, dir, v1: await applyV1DevicePolicy(dir, policy, cg.fs) } : { mechanism, dir, ebpf: applyV2DevicePolicy(dir, policy) };
+}
+
+/**
+ * The policy in force on a group as the kernel reports it: v1 `devices.list`; on cgroup2 the attached programs
+ * (a compiled program cannot be read back as rules, so `policy` is undefined there).
+ * @public
+ */
+export async function readDevicePolicy(cg: Cgroup): Promise<{ mechanism: "v1" | "ebpf"; dir: string; policy?: DevicePolicy; programs?: ReturnType<typeof queryV2DevicePrograms>["programs"] }> {
+  const { mechanism, dir } = deviceTarget(cg);
+  if (mechanism === "v1") return { mechanism, dir, policy: DevicePolicy.fromDevicesList(await cg.fs.readFile(`${dir}/devices.list`), `${dir}/devices.list`) };
+  return { mechanism, dir, programs: queryV2DevicePrograms(dir).programs };
+}

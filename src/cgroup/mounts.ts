@@ -38,7 +38,8 @@ export interface CgroupMount {
   readonly readOnly: boolean;
 }
 
-interface HierarchyBase {
+/** What every hierarchy has. @public */
+export interface CgroupHierarchyBase {
   /** Id in `/proc/self/cgroup`; undefined for a mount that file does not list. */
   readonly hierarchyId: number | undefined;
   /** Usable controllers: v1, those bound to it; v2, those available at the mount root and not held by v1. */
@@ -58,14 +59,14 @@ interface HierarchyBase {
 }
 
 /** A cgroup v1 hierarchy. @public */
-export interface V1Hierarchy extends HierarchyBase {
+export interface V1Hierarchy extends CgroupHierarchyBase {
   readonly version: "v1";
   /** The name of a named hierarchy (`systemd` for `name=systemd`). */
   readonly name: string | undefined;
 }
 
 /** The cgroup v2 hierarchy. @public */
-export interface V2Hierarchy extends HierarchyBase {
+export interface V2Hierarchy extends CgroupHierarchyBase {
   readonly version: "v2";
   /** `cgroup.controllers` of the mount root, as the kernel printed it. */
   readonly available: readonly string[];

@@ -468,6 +468,17 @@ describe("kill and remove", () => {
     expect(host.fs.calls("rmdir")).toHaveLength(1);
   });
 
+  it("remove({ kill: true }) still kills processes in the hierarchies where the group survives", async () => {
+    const host = fakeHost("hybrid");
+    const layout = { ...host.layout, v2: undefined, hierarchies: host.layout.v1 };
+    const cg = await Cgroup.create("half", { ...host.options, layout });
+    await cg.attach(60);
+    fs.rmSync(`${tmp}/freezer/half`, { recursive: true }); // the freezer group vanished: no freezing possible
+    await cg.remove({ kill: true });
+    expect(host.signals).toEqual([60]);
+    for (const mount of ["memory", "freezer", "cpuset"]) expect(fs.existsSync(`${tmp}/${mount}/half`)).toBe(false);
+  });
+
   it("a group that vanished (ENOENT) mid-remove counts as removed", async () => {
     const host = fakeHost("hybrid");
     await Cgroup.create("v/w", host.options);

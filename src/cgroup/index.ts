@@ -1,0 +1,22 @@
+// The Cgroup handle, mount discovery and group names: the public surface of src/cgroup.
+export { Cgroup, CgroupBusyError, type CgroupOptions, type CgroupPlacement, type RemoveOptions, type V1Accessors, type V2Accessors } from "./cgroup.js";
+export {
+  discoverHierarchies,
+  hierarchyFor,
+  mountHierarchy,
+  parseMountinfo,
+  parseProcCgroup,
+  readCgroupLayout,
+  type CgroupHierarchy,
+  type CgroupHierarchyBase,
+  type CgroupLayout,
+  type CgroupMount,
+  type LayoutSources,
+  type MountInfoEntry,
+  type MountRequest,
+  type ProcCgroupEntry,
+  type ReadLayoutOptions,
+  type V1Hierarchy,
+  type V2Hierarchy,
+} from "./mounts.js";
+export { CGROUP_NAME_MAX, parseGroupName } from "./names.js";

@@ -2,7 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/runtime/errors.js";
-import { discoverHierarchies, hierarchyFor, mountData, parseMountinfo, parseProcCgroup, type CgroupLayout, type V1Hierarchy } from "../../src/cgroup/mounts.js";
+import { discoverHierarchies, hierarchyFor, mountData, parseMountinfo, parseProcCgroup, readCgroupLayout, type CgroupLayout, type V1Hierarchy } from "../../src/cgroup/mounts.js";
+import { CgroupIoError } from "../../src/runtime/errors.js";
+import type { CgroupFs } from "../../src/runtime/fs.js";
 
 const FIXTURES = path.join(import.meta.dirname, "../fixtures/mountinfo");
 
@@ -171,6 +173,38 @@ describe("discoverHierarchies on fixtures", () => {
     expect(layout.v2?.mountPoints).toEqual(["/sys/fs/cgroup", "/run/ns-cgroup"]);
     expect(layout.v2?.mountPoint).toBe("/run/ns-cgroup");
     expect(layout.v2?.root).toBe("/");
+  });
+});
+
+describe("readCgroupLayout", () => {
+  /** Serves a fixture's files at their /proc and cgroupfs paths; anything else is ENOENT. */
+  function fixtureFs(name: string, pid: string, v2Root: string): { fs: CgroupFs; reads: string[] } {
+    const files = new Map([
+      [`/proc/${pid}/mountinfo`, "mountinfo"],
+      [`/proc/${pid}/cgroup`, "cgroup"],
+      [`${v2Root}/cgroup.controllers`, "cgroup.controllers"],
+    ]);
+    const reads: string[] = [];
+    const readFile = async (p: string) => {
+      reads.push(p);
+      const file = files.get(p);
+      if (!file) throw new CgroupIoError("read", p, "ENOENT");
+      return fs.readFileSync(path.join(FIXTURES, name, file), "utf8");
+    };
+    return { fs: { readFile } as unknown as CgroupFs, reads };
+  }
+
+  it("reads mountinfo, the cgroup file and the cgroup2 root's controllers of the chosen process", async () => {
+    const { fs: fake, reads } = fixtureFs("systemd-v2", "1234", "/sys/fs/cgroup");
+    const layout = await readCgroupLayout({ fs: fake, pid: 1234 });
+    expect(layout).toEqual(load("systemd-v2"));
+    expect(reads.sort()).toEqual(["/proc/1234/cgroup", "/proc/1234/mountinfo", "/sys/fs/cgroup/cgroup.controllers"]);
+  });
+
+  it("does not look for cgroup.controllers where cgroup2 is not mounted", async () => {
+    const { fs: fake, reads } = fixtureFs("v1-comounted", "self", "/nowhere");
+    expect((await readCgroupLayout({ fs: fake })).kind).toBe("v1");
+    expect(reads).toHaveLength(2);
   });
 });
 

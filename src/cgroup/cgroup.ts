@@ -13,7 +13,8 @@ export interface CgroupOptions {
   /**
    * Controllers the group needs (`memory`, `cpu`, `pids`, `name=systemd`, …); each selects the hierarchy
    * that holds it, and the cgroup2 hierarchy is always included when mounted. Default: every mounted hierarchy.
-   * On cgroup2, `create` enables the selected v2 controllers (default: all usable) in `cgroup.subtree_control` of each ancestor.
+   * On cgroup2, `create` enables the selected v2 controllers in `cgroup.subtree_control` of each ancestor, the mount root
+   * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group.
    */
   readonly controllers?: readonly string[];
   /** Default {@link nodeCgroupFs}. */
@@ -221,7 +222,7 @@ export class Cgroup {
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
-    const v2Enable = options.controllers === undefined ? (layout.v2?.controllers ?? []) : options.controllers.filter((c) => layout.v2?.controllers.includes(c));
+    const chosenV2 = options.controllers?.filter((c) => layout.v2?.controllers.includes(c));
     for (const p of placements) {
       const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
       const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
@@ -236,7 +237,8 @@ export class Cgroup {
         }
         if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
       }
-      if (p.hierarchy.version === "v2" && v2Enable.length > 0) {
+      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? words(await fs.readFile(`${p.mount.mountPoint}/cgroup.subtree_control`)));
+      if (v2Enable.length > 0) {
         for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(fs, `${levelDir(depth)}/cgroup.subtree_control`, v2Enable);
       }
     }

@@ -79,8 +79,8 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
   }
 
   /** Validate, format and write with one `write(2)`. Invalid values never reach the kernel. */
-  write(value: W): Promise<void> {
-    return this.fs.writeFile(this.path, this.format(value));
+  async write(value: W): Promise<void> {
+    await this.fs.writeFile(this.path, this.format(value));
   }
 
   writeSync(value: W): void {
@@ -93,8 +93,8 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
   }
 
   /** Write text as the kernel printed it (from {@link ReadableFile.readRaw}), to restore an earlier value. One line only. */
-  writeRaw(text: string): Promise<void> {
-    return this.fs.writeFile(this.path, assertOneLine(text.replace(/\n$/, ""), this.name, text));
+  async writeRaw(text: string): Promise<void> {
+    await this.fs.writeFile(this.path, assertOneLine(text.replace(/\n$/, ""), this.name, text));
   }
 }
 
@@ -104,8 +104,8 @@ export class WriteOnlyFile<W> extends ControlFile {
     super(dir, name, meta, fs);
   }
 
-  write(value: W): Promise<void> {
-    return this.fs.writeFile(this.path, this.format(value));
+  async write(value: W): Promise<void> {
+    await this.fs.writeFile(this.path, this.format(value));
   }
 
   writeSync(value: W): void {

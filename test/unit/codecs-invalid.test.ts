@@ -156,7 +156,7 @@ const BAD: Record<string, Bad> = {
     texts: [
       "",
       "some avg10=1.00\n",
-      "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+      "full avg10=0.00 avg60=0.00\n",
       "some avg10=x avg60=0.00 avg300=0.00 total=0\n",
       "some avg10=0.00 avg60=0.00 avg300=0.00 total=-1\n",
       "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nsome avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",

@@ -145,7 +145,9 @@ describe("values above 2^53 survive exactly", () => {
     expect(codecs.table().parse("cpu user system\n0 18446744073709551615 9223372036854771712\n")).toEqual([{ cpu: 0n, user: U64_MAX, system: V1_UNLIMITED }]);
     expect(codecs.blkioStat().parse("8:0 Read 18446744073709551615\nTotal 18446744073709551615\n")).toEqual({ devices: { "8:0": { Read: U64_MAX } }, total: U64_MAX });
     expect(codecs.numaStat().parse("total=9007199254740993 N0=9007199254740993\n")).toEqual({ total: { total: 9007199254740993n, N0: 9007199254740993n } });
-    expect(codecs.psi().parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551615\n").some.total).toBe(U64_MAX);
+    expect(codecs.psi().parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551615\n").some?.total).toBe(U64_MAX);
+    // irq.pressure prints only a "full" line.
+    expect(codecs.psi().parse("full avg10=0.50 avg60=0.00 avg300=0.00 total=12\n")).toEqual({ full: { avg10: 0.5, avg60: 0, avg300: 0, total: 12n } });
   });
   it("v1Bytes reads the kernel's unlimited as max and keeps anything below exactly", () => {
     expect(codecs.v1Bytes().parse("9223372036854771712\n")).toBe("max");

@@ -10,9 +10,13 @@ export interface PressureLine {
   readonly total: bigint;
 }
 
-/** A PSI file as read: `some` always, `full` where the kernel reports it. @public */
+/**
+ * A PSI file as read. cpu, memory and io pressure always have `some` (and `full` where the kernel reports it);
+ * irq.pressure has only `full`, so `some` is optional in the type.
+ * @public
+ */
 export interface Pressure {
-  readonly some: PressureLine;
+  readonly some?: PressureLine;
   readonly full?: PressureLine;
 }
 
@@ -66,8 +70,8 @@ export function psi(): Codec<Pressure, PressureTrigger> {
         if (kind === "some") some = values;
         else full = values;
       }
-      if (some === undefined) return parseFail(file, text, 'no "some" line');
-      return full === undefined ? { some } : { some, full };
+      if (some === undefined && full === undefined) return parseFail(file, text, 'no "some" or "full" line');
+      return { ...(some && { some }), ...(full && { full }) };
     },
     format(value, file) {
       if (typeof value !== "object" || value === null) invalid(file, value, `expected { kind, stallUs, windowUs }, got ${typeName(value)}`);

@@ -69,7 +69,7 @@ export interface ExtractResult {
 export function extractApi(root: string, local: boolean): ExtractResult {
   if (!fs.existsSync(path.join(root, "dist/src/index.d.ts"))) throw new ReleaseError("dist/src/index.d.ts is missing: the build did not run or did not emit declarations");
   const reportWasMissing = !fs.existsSync(path.join(root, REPORT));
-  fs.mkdirSync(path.join(root, "temp/api-extractor"), { recursive: true });
+  for (const dir of ["temp/api-extractor", path.dirname(REPORT)]) fs.mkdirSync(path.join(root, dir), { recursive: true });
   const config = ExtractorConfig.loadFileAndPrepare(path.join(root, "api-extractor.json"));
   const problems: string[] = [];
   const result = Extractor.invoke(config, {

@@ -21,6 +21,7 @@ import {
   isMain,
   PACKAGE_NAME,
   readIfExists,
+  readPackageJson,
   REPORT,
   ReleaseError,
   ROOT,
@@ -28,6 +29,8 @@ import {
   type Bump,
 } from "./common.js";
 import { compareApis, type CompatResult, type Finding } from "./compat.js";
+import { nextVersion, specVersionProblems } from "./spec-versions.js";
+import { SpecError } from "../load.js";
 
 export interface Assessment {
   readonly bump: Exclude<Bump, "none">;
@@ -66,6 +69,9 @@ function shorten(text: string, max = 220): string {
 
 export interface GateResult {
   readonly baselineVersion: string | undefined;
+  /** package.json's version, and what the pending changesets make of it. */
+  readonly version: string;
+  readonly nextVersion: string | undefined;
   readonly required: Assessment;
   readonly declared: Declared;
   /** Reasons the gate fails apart from the bump: a stale report, api-extractor errors. */
@@ -106,7 +112,23 @@ export function runGate(root: string, options: { build: boolean }): GateResult {
         : `the pending changesets declare ${declared.bump}; this change needs ${required.bump}: edit the changeset or add one with npx changeset`,
     );
   }
-  const result: GateResult = { baselineVersion: baselineDts === undefined ? undefined : baselineVersion(baselineDts), required, declared, problems, pass: problems.length === 0 };
+  const version = readPackageJson(root).version;
+  const next = declared.bump === "none" ? undefined : nextVersion(version, declared.bump);
+  try {
+    problems.push(...specVersionProblems(root, next));
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    problems.push(err.message);
+  }
+  const result: GateResult = {
+    baselineVersion: baselineDts === undefined ? undefined : baselineVersion(baselineDts),
+    version,
+    nextVersion: next,
+    required,
+    declared,
+    problems,
+    pass: problems.length === 0,
+  };
   fs.mkdirSync(path.join(root, GATE_DIR), { recursive: true });
   fs.writeFileSync(path.join(root, GATE_DIR, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
   return result;
@@ -118,7 +140,7 @@ export function printGate(result: GateResult): void {
   for (const r of result.required.reasons) console.log(`  ${r.bump}: ${r.text}`);
   console.log(`required bump: ${result.required.bump}${result.required.bump === "patch" ? " (the public API is as released; a changeset is optional)" : ""}`);
   const files = result.declared.changesets.map((c) => `${c.file}: ${c.bump}`).join(", ");
-  console.log(`declared bump: ${result.declared.bump}${files ? ` (${files})` : " (no pending changesets)"}`);
+  console.log(`declared bump: ${result.declared.bump}${files ? ` (${files})` : " (no pending changesets)"}${result.nextVersion ? `: ${result.version} → ${result.nextVersion}` : ""}`);
   for (const p of result.problems) console.log(`  problem: ${p}`);
   console.log(`api gate: ${result.pass ? "PASS" : "FAIL"}`);
 }

@@ -15,6 +15,7 @@ if (isMain(import.meta.url)) {
     for (const p of problems) console.error(p);
     if (check && changed) console.error(`${REPORT} is not this build's API report (${BUILT_REPORT} is): run npm run api:report, review the diff and commit it`);
     else console.log(`${REPORT}: ${changed ? (check ? "differs" : "updated; review the diff and commit it") : "up to date"}`);
+    if (problems.length > 0) console.error(`api-extractor: ${problems.length} problem(s) above; every export needs a release tag (@public, @beta or @internal)`);
     return problems.length > 0 || (check && changed) ? 1 : 0;
   });
 }

@@ -17,9 +17,9 @@ const U32_MAX = 0xffff_ffff;
 const SPECIAL = [0, 1, 31, 32, 63, 64, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, U32_MAX];
 
 /** Numbers that reach every branch the compiler can emit for these named numbers. */
-function domain(named: Iterable<number>): number[] {
+function domain(named: Iterable<number>, offsets: readonly number[] = [-32, -31, -1, 0, 1, 31, 32]): number[] {
   const out = new Set<number>(SPECIAL);
-  for (const n of named) for (const d of [-32, -31, -1, 0, 1, 31, 32]) if (n + d >= 0 && n + d <= U32_MAX) out.add(n + d);
+  for (const n of named) for (const d of offsets) if (n + d >= 0 && n + d <= U32_MAX) out.add(n + d);
   return [...out].sort((a, b) => a - b);
 }
 
@@ -28,10 +28,10 @@ function numbersOf(rules: readonly DeviceRule[], field: "major" | "minor"): numb
 }
 
 /** Every disagreement between the program and the policy over the domain (empty when none). */
-function disagreements(policy: DevicePolicy, limit = 5): string[] {
+function disagreements(policy: DevicePolicy, offsets?: readonly number[], limit = 5): string[] {
   const program = compileDeviceFilter(policy);
-  const majors = domain(numbersOf(policy.exceptions, "major"));
-  const minors = domain(numbersOf(policy.exceptions, "minor"));
+  const majors = domain(numbersOf(policy.exceptions, "major"), offsets);
+  const minors = domain(numbersOf(policy.exceptions, "minor"), offsets);
   // The policy refuses 2^32-1 (the kernel's `*`, no device has it); exceptions only compare
   // numbers for equality, so any number none of them names stands in for it.
   const unnamed = (named: number[]) => {
@@ -100,6 +100,29 @@ describe("compileDeviceFilter: presets", () => {
   });
 });
 
+/** A 100-exception default-deny policy shaped like device passthrough (GPUs, DRI, disks, USB serial). */
+function passthroughPolicy(): DevicePolicy {
+  const rules: string[] = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm"];
+  rules.push("c 136:* rwm", "c 10:200 rwm", "c 10:229 rwm", "c *:* m", "b *:* m", "c 195:254 rw", "c 195:255 rw", "c 235:* rw");
+  for (let i = 0; i < 16; i++) rules.push(`c 195:${i} rw`);
+  for (let i = 0; i < 8; i++) rules.push(`c 226:${i} rw`, `c 226:${128 + i} rw`);
+  for (let i = 0; i < 12; i++) rules.push(`b 8:${i * 16} rw`);
+  for (let i = 0; i < 8; i++) rules.push(`b 259:${i} r`, `c 4:${i} rw`);
+  for (let i = 0; rules.length < 100; i++) rules.push(`c 188:${i} rw`);
+  return DevicePolicy.fromState(false, rules);
+}
+
+describe("compileDeviceFilter: a 100-exception policy", () => {
+  it("is exact and a fraction of a one-block-per-rule program", () => {
+    const policy = passthroughPolicy();
+    expect(policy.exceptions).toHaveLength(100);
+    const { count } = compileDeviceFilter(policy);
+    expect(runcStyleCount(policy)).toBe(769);
+    expect(count).toBeLessThanOrEqual(60); // 51 when written
+    expect(disagreements(policy)).toEqual([]);
+  });
+});
+
 describe("compileDeviceFilter: partial access", () => {
   it("default deny: read+write against a read-only exception is denied; against r and w exceptions of other devices too", () => {
     const policy = DevicePolicy.fromState(false, ["c 1:3 r", "c 1:5 w", "c 1:7 rw"]);
@@ -151,6 +174,19 @@ describe("compileDeviceFilter: shapes", () => {
     expect(program.count).toBeLessThan(minors.length); // one test per minor would already exceed it
     expect(program.listing).toMatch(/<<=/); // a bitmap test is in there
     expect(disagreements(policy)).toEqual([]);
+  });
+
+  it("long chains of majors (each with its own minors) stay exact in both defaults", () => {
+    const rules: DeviceRule[] = [];
+    for (let major = 1; major <= 16; major++) {
+      rules.push(rule("c", major, major % 5, "rw"), rule("c", major, 100 + major, "rw"));
+      if (major % 3 === 0) rules.push(rule("b", major, 7, "r"));
+    }
+    rules.push(rule("c", "*", 64, "rw"), rule("c", 99, "*", "rw"));
+    for (const defaultAllow of [false, true]) {
+      const policy = DevicePolicy.fromState(defaultAllow, rules);
+      expect(disagreements(policy)).toEqual([]);
+    }
   });
 
   it("one listing line per instruction, with the encoded bytes to match", () => {

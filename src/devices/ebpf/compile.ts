@@ -52,6 +52,8 @@ const TYPE_ANY = TYPE_BLOCK | TYPE_CHAR;
 const ACCESS_ALL = DEVCG.ACC_MKNOD | DEVCG.ACC_READ | DEVCG.ACC_WRITE;
 const ACCESS_BIT: Record<string, number> = { m: DEVCG.ACC_MKNOD, r: DEVCG.ACC_READ, w: DEVCG.ACC_WRITE };
 const U32_MAX = 0xffff_ffff;
+/** Above this many major groups in one chain, a failed minor test jumps out of the chain. */
+const PAIR_CHAIN_LIMIT = 12;
 /** A bitmap test covers 32 consecutive numbers: the bit index is the number modulo 32. */
 const BITMAP_SPAN = 32;
 
@@ -360,12 +362,23 @@ export function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceF
       if (g.anyMajorMinors.length > 0) {
         items.push((last) => emit.membership(R_MINOR, g.anyMajorMinors, "minor", success, next, last && successFollows));
       }
+      // Pairs come last: once a pair's majors matched, no later item can match (majors are
+      // distinct between pairs and every other item was tested before), so in a long chain a
+      // failed minor test leaves the group at once. Falling into the next pair's major test
+      // instead saves a jump but lets the verifier walk the rest of the chain again for every
+      // pair (its processed-instruction count grows with the square of the chain).
+      const exitEarly = g.pairs.length > PAIR_CHAIN_LIMIT;
       for (const pair of g.pairs) {
         items.push((last) => {
           const invert = last && successFollows;
           const after = invert ? next : asm.label("pair.next");
           emit.membership(R_MAJOR, pair.majors, "major", success, after, true);
-          emit.membership(R_MINOR, pair.minors, "minor", success, next, invert);
+          if (exitEarly && !last) {
+            emit.membership(R_MINOR, pair.minors, "minor", success, next, true);
+            asm.jump(success);
+          } else {
+            emit.membership(R_MINOR, pair.minors, "minor", success, next, invert);
+          }
           if (!invert) asm.place(after);
         });
       }

@@ -1,6 +1,6 @@
 // The Cgroup handle: one logical group resolved onto every hierarchy that holds its controllers.
 import { setTimeout as sleep } from "node:timers/promises";
-import { V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
+import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
@@ -96,7 +96,6 @@ function lazyAccessors(classes: Readonly<Record<string, AccessorClass>>, dirFor:
   return Object.freeze(accessors);
 }
 
-const CGROUP_PROCS = "cgroup.procs";
 const V2_DELEGATE_FALLBACK = ["cgroup.procs", "cgroup.threads", "cgroup.subtree_control"];
 const V1_DELEGATE = ["cgroup.procs", "tasks"];
 const DELEGATE_LIST = "/sys/kernel/cgroup/delegate";
@@ -109,12 +108,9 @@ function words(text: string): string[] {
   return text.split(/\s+/).filter(Boolean);
 }
 
-function parsePids(text: string, file: string): number[] {
-  return words(text).map((w) => {
-    const pid = Number(w);
-    if (!Number.isSafeInteger(pid) || pid <= 0) throw new InvalidValueError(file, w, "the kernel printed a non-pid");
-    return pid;
-  });
+/** The cgroup.* files of a group directory, through the generated accessors of its version. */
+function coreOf(dir: string, version: "v1" | "v2", fs: CgroupFs): CoreV1 | CoreV2 {
+  return version === "v2" ? new CoreV2(dir, fs) : new CoreV1(dir, fs);
 }
 
 function describe(h: CgroupHierarchy): string {
@@ -237,9 +233,9 @@ export class Cgroup {
         }
         if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
       }
-      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? words(await fs.readFile(`${p.mount.mountPoint}/cgroup.subtree_control`)));
+      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
       if (v2Enable.length > 0) {
-        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(fs, `${levelDir(depth)}/cgroup.subtree_control`, v2Enable);
+        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
       }
     }
     return handle;
@@ -288,22 +284,23 @@ export class Cgroup {
 
   private async collectPids(recursive: boolean, tolerateVanished: boolean): Promise<number[]> {
     const pids = new Set<number>();
-    const visit = async (dir: string, isRoot: boolean): Promise<void> => {
+    const visit = async (dir: string, version: "v1" | "v2", isRoot: boolean): Promise<void> => {
       try {
-        for (const pid of parsePids(await this.fs.readFile(`${dir}/${CGROUP_PROCS}`), `${dir}/${CGROUP_PROCS}`)) pids.add(pid);
-        if (recursive) for (const e of await this.fs.readdir(dir)) if (e.isDirectory) await visit(`${dir}/${e.name}`, false);
+        for (const pid of await coreOf(dir, version, this.fs).procs.read()) pids.add(pid);
+        if (recursive) for (const e of await this.fs.readdir(dir)) if (e.isDirectory) await visit(`${dir}/${e.name}`, version, false);
       } catch (err) {
         if (!((tolerateVanished || !isRoot) && isErrno(err, "ENOENT"))) throw err;
       }
     };
-    for (const p of this.placements) await visit(p.dir, true);
+    for (const p of this.placements) await visit(p.dir, p.hierarchy.version, true);
     return [...pids].sort((a, b) => a - b);
   }
 
   /** Move a process (all its threads) into the group in every hierarchy. */
   async attach(pid: number): Promise<void> {
-    if (!Number.isSafeInteger(pid) || pid <= 0) throw new InvalidValueError(CGROUP_PROCS, pid, "a pid is a positive integer");
-    for (const p of this.placements) await this.fs.writeFile(`${p.dir}/${CGROUP_PROCS}`, String(pid));
+    const files = this.placements.map((p) => coreOf(p.dir, p.hierarchy.version, this.fs).procs);
+    for (const file of files) file.format(pid); // validated before the first write
+    for (const file of files) await file.write(pid);
   }
 
   /**
@@ -314,28 +311,31 @@ export class Cgroup {
   async freeze(options: { timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     const v2 = this.v2Placement;
-    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.freeze`))) {
-      await this.fs.writeFile(`${v2.dir}/cgroup.freeze`, "1");
-      await waitFor(deadline, `${v2.dir}/cgroup.events`, async () => /^frozen 1$/m.test(await this.fs.readFile(`${v2.dir}/cgroup.events`)));
+    const core = v2 && new CoreV2(v2.dir, this.fs);
+    if (core && (await core.freeze.exists())) {
+      await core.freeze.write(true);
+      await waitFor(deadline, core.events.path, async () => (await core.events.read()).frozen === 1n);
       return;
     }
     const v1 = this.placement("freezer");
     if (v1?.hierarchy.version !== "v1") throw new UnsupportedError(`freeze ${this.name}: neither cgroup.freeze (cgroup2) nor the v1 freezer is available to this group`);
-    await this.fs.writeFile(`${v1.dir}/freezer.state`, "FROZEN");
-    await waitFor(deadline, `${v1.dir}/freezer.state`, async () => (await this.fs.readFile(`${v1.dir}/freezer.state`)).trim() === "FROZEN");
+    const freezer = new FreezerV1(v1.dir, this.fs);
+    await freezer.state.write("FROZEN");
+    await waitFor(deadline, freezer.state.path, async () => (await freezer.state.read()) === "FROZEN");
   }
 
   /** Thaw the group wherever it can be frozen. */
   async thaw(): Promise<void> {
     const v2 = this.v2Placement;
-    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.freeze`))) await this.fs.writeFile(`${v2.dir}/cgroup.freeze`, "0");
+    const freeze = v2 && new CoreV2(v2.dir, this.fs).freeze;
+    if (freeze && (await freeze.exists())) await freeze.write(false);
     const v1 = this.placement("freezer");
-    if (v1?.hierarchy.version === "v1") await this.fs.writeFile(`${v1.dir}/freezer.state`, "THAWED");
+    if (v1?.hierarchy.version === "v1") await new FreezerV1(v1.dir, this.fs).state.write("THAWED");
   }
 
   private async canFreeze(): Promise<boolean> {
     const v2 = this.v2Placement;
-    return (v2 !== undefined && (await this.fs.stat(`${v2.dir}/cgroup.freeze`)) !== undefined) || this.placement("freezer")?.hierarchy.version === "v1";
+    return (v2 !== undefined && (await new CoreV2(v2.dir, this.fs).freeze.exists())) || this.placement("freezer")?.hierarchy.version === "v1";
   }
 
   /**
@@ -348,9 +348,10 @@ export class Cgroup {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     const v2 = this.v2Placement;
     let killFile = false;
-    if (v2 && (await this.fs.stat(`${v2.dir}/cgroup.kill`))) {
+    const killer = v2 && new CoreV2(v2.dir, this.fs).kill;
+    if (killer && (await killer.exists())) {
       try {
-        await this.fs.writeFile(`${v2.dir}/cgroup.kill`, "1");
+        await killer.write(1);
         killFile = true;
       } catch (err) {
         if (!isErrno(err, "ENOENT")) throw err;
@@ -462,16 +463,16 @@ async function waitFor(deadline: number, file: string, done: () => Promise<boole
 }
 
 /** v1 cpuset starts empty: a new group gets its parent's cpus and mems, or no process could join it. */
-async function inheritCpuset(fs: CgroupFs, parent: string, dir: string): Promise<void> {
-  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    if ((await fs.readFile(`${dir}/${file}`)).trim() !== "") continue;
-    await fs.writeFile(`${dir}/${file}`, (await fs.readFile(`${parent}/${file}`)).trim());
+async function inheritCpuset(fs: CgroupFs, parentDir: string, dir: string): Promise<void> {
+  const [parent, child] = [new CpusetV1(parentDir, fs), new CpusetV1(dir, fs)];
+  for (const key of ["cpus", "mems"] as const) {
+    if ((await child[key].read()).length === 0) await child[key].write(await parent[key].read());
   }
 }
 
 /** Write only the controllers a subtree_control lacks, so an already-enabled level is never written. */
-async function enableControllers(fs: CgroupFs, file: string, controllers: readonly string[]): Promise<void> {
-  const enabled = new Set(words(await fs.readFile(file)));
+async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<void> {
+  const enabled = new Set(await core.subtreeControl.read());
   const missing = controllers.filter((c) => !enabled.has(c));
-  if (missing.length > 0) await fs.writeFile(file, missing.map((c) => `+${c}`).join(" "));
+  if (missing.length > 0) await core.subtreeControl.write({ enable: missing });
 }

@@ -100,7 +100,8 @@ export function compareApis(oldDts: string, newDts: string, workDir: string, typ
   );
 
   // Read both surfaces.
-  const surfaces = ts.createProgram([oldFile, newFile], options);
+  const host = cachingHost(options, workDir);
+  const surfaces = ts.createProgram({ rootNames: [oldFile, newFile], options, host });
   failOnErrors(surfaces, [oldFile, newFile], "the declaration rollup does not compile");
   const oldExports = readExports(surfaces, oldFile, "Old");
   const newExports = readExports(surfaces, newFile, "New");
@@ -149,7 +150,7 @@ export function compareApis(oldDts: string, newDts: string, workDir: string, typ
   const testFile = path.join(workDir, "compat.ts");
   fs.writeFileSync(testFile, lines.join("\n"));
 
-  const program = ts.createProgram([testFile], options);
+  const program = ts.createProgram({ rootNames: [testFile], options, host, oldProgram: surfaces });
   const findings: Finding[] = [];
   const unexplained: string[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {
@@ -167,6 +168,26 @@ export function compareApis(oldDts: string, newDts: string, workDir: string, typ
     findings: dedupe(findings),
     testFile,
   };
+}
+
+/** Library files (lib.*.d.ts, @types/node) parse once per process: the gate and the tests compare many times. */
+const libraryFiles = new Map<string, ts.SourceFile>();
+
+function cachingHost(options: ts.CompilerOptions, workDir: string): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  const inWorkDir = (file: string) => !path.relative(workDir, file).startsWith("..");
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (inWorkDir(path.resolve(fileName))) return getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    let file = libraryFiles.get(key);
+    if (!file) {
+      file = getSourceFile(fileName, languageVersion, onError, shouldCreate);
+      if (file) libraryFiles.set(key, file);
+    }
+    return file;
+  };
+  return host;
 }
 
 function brandFor(params: readonly { name: string }[], name: string): string {

@@ -1,0 +1,170 @@
+// A small command-line parser: long and short options, `--opt=value`, `--`, and verbs whose
+// trailing arguments are a command to run (`run … -- CMD ARGS`), which are never parsed as options.
+
+/** A command-line mistake: reported as one line, exit status 2. @internal */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The verb whose usage applies, for the "see --help" hint. */
+    readonly verb?: string,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** One option a verb takes. @internal */
+export interface OptionSpec {
+  /** Long name without dashes (`memory`). */
+  readonly name: string;
+  /** One-letter alias (`r`). */
+  readonly short?: string;
+  /** A flag, or an option that takes a value. */
+  readonly takes: "flag" | "value";
+  /** Placeholder in help (`SIZE`). */
+  readonly valueName?: string;
+  /** May be given more than once (values are collected in order). */
+  readonly repeat?: boolean;
+  readonly help: string;
+}
+
+/** What a verb looks like on the command line. @internal */
+export interface VerbSyntax {
+  readonly options: readonly OptionSpec[];
+  /** Positionals before a trailing command (`exec GROUP CMD…`: 1; `run CMD…`: 0). Undefined: no trailing command. */
+  readonly commandAfter?: number;
+  /** Allowed positional count (trailing command excluded). */
+  readonly positionals: { readonly min: number; readonly max: number };
+}
+
+/** The parsed command line of one verb. @internal */
+export interface ParsedArgs {
+  readonly flags: ReadonlySet<string>;
+  /** Last value of each single-value option; every value of a repeatable one. */
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  readonly positionals: readonly string[];
+  /** The trailing command, for verbs that take one. */
+  readonly command: readonly string[];
+}
+
+/** Options every verb accepts. @internal */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: "json", takes: "flag", help: "print machine-readable JSON instead of text" },
+  { name: "help", short: "h", takes: "flag", help: "show this help" },
+];
+
+/**
+ * Parse `argv` (the arguments after the verb). Options may appear anywhere before a trailing
+ * command; `--` ends options. Unknown options, missing values and wrong positional counts are
+ * {@link UsageError}s.
+ * @internal
+ */
+export function parseArgs(argv: readonly string[], syntax: VerbSyntax, verb: string): ParsedArgs {
+  const specs = [...COMMON_OPTIONS, ...syntax.options];
+  const byLong = new Map(specs.map((s) => [s.name, s]));
+  const byShort = new Map(specs.filter((s) => s.short !== undefined).map((s) => [s.short as string, s]));
+  const flags = new Set<string>();
+  const values = new Map<string, string[]>();
+  const positionals: string[] = [];
+  let command: string[] = [];
+
+  const take = (spec: OptionSpec, inline: string | undefined, i: number, shown: string): number => {
+    if (spec.takes === "flag") {
+      if (inline !== undefined) throw new UsageError(`option ${shown} takes no value`, verb);
+      flags.add(spec.name);
+      return i;
+    }
+    let value = inline;
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`option ${shown} needs a value${spec.valueName ? ` (${spec.valueName})` : ""}`, verb);
+      value = argv[++i] as string;
+    }
+    const list = values.get(spec.name) ?? [];
+    if (spec.repeat) list.push(value);
+    else list.splice(0, list.length, value);
+    values.set(spec.name, list);
+    return i;
+  };
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const wantsCommand = syntax.commandAfter !== undefined && positionals.length >= syntax.commandAfter;
+    if (arg === "--") {
+      const rest = argv.slice(i + 1);
+      if (syntax.commandAfter !== undefined) {
+        // Positionals still owed before the command come first (`exec -- GROUP CMD` is not accepted: the group goes before --).
+        if (positionals.length < syntax.commandAfter) throw new UsageError(`expected ${describeCount(syntax.commandAfter)} before "--"`, verb);
+        command = rest;
+      } else positionals.push(...rest);
+      break;
+    }
+    if (arg.startsWith("--") && arg.length > 2) {
+      const eq = arg.indexOf("=");
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const spec = byLong.get(name);
+      if (!spec) throw new UsageError(`unknown option --${name}${suggest(name, [...byLong.keys()])}`, verb);
+      i = take(spec, eq < 0 ? undefined : arg.slice(eq + 1), i, `--${name}`);
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length === 2 && arg !== "--") {
+      const spec = byShort.get(arg.slice(1));
+      if (!spec) throw new UsageError(`unknown option ${arg}`, verb);
+      i = take(spec, undefined, i, arg);
+      continue;
+    }
+    if (arg.startsWith("-") && arg.length > 2 && !/^-\d/.test(arg)) {
+      throw new UsageError(`unknown option ${arg} (long options take two dashes)`, verb);
+    }
+    if (wantsCommand) {
+      command = argv.slice(i);
+      break;
+    }
+    positionals.push(arg);
+  }
+
+  if (!flags.has("help")) {
+    const { min, max } = syntax.positionals;
+    if (positionals.length < min) throw new UsageError(`missing argument: expected ${describeCount(min)}, got ${positionals.length}`, verb);
+    if (positionals.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[max])}`, verb);
+    if (syntax.commandAfter !== undefined && command.length === 0) throw new UsageError("missing command: give it after -- (e.g. -- sh -c 'echo hi')", verb);
+  }
+  return { flags, values, positionals, command };
+}
+
+function describeCount(n: number): string {
+  return n === 1 ? "1 argument" : `${n} arguments`;
+}
+
+/** ` (did you mean --x?)` for a near miss, else empty. */
+export function suggest(word: string, candidates: readonly string[], prefix = "--"): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean ${prefix}${best}?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The single value of an option, if given. @internal */
+export function optionValue(args: ParsedArgs, name: string): string | undefined {
+  const list = args.values.get(name);
+  return list === undefined ? undefined : list[list.length - 1];
+}

@@ -1,0 +1,134 @@
+// The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
+import { CgroupBusyError } from "../cgroup/cgroup.js";
+import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, ParseError, UnsupportedError } from "../runtime/errors.js";
+import { UsageError, parseArgs, suggest } from "./args.js";
+import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
+import { getVerb, setVerb } from "./commands/files.js";
+import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
+import { mountsVerb } from "./commands/mounts.js";
+import { execVerb, runVerb } from "./commands/run.js";
+import { specScanVerb } from "./commands/spec-scan.js";
+import { lsVerb, treeVerb } from "./commands/tree.js";
+import { CliContext, CliError, type CliIo } from "./context.js";
+import { verbHelp, type Verb } from "./verb.js";
+
+/** Every verb, in the order --help lists them. @internal */
+export const VERBS: readonly Verb[] = [
+  runVerb,
+  execVerb,
+  createVerb,
+  deleteVerb,
+  setVerb,
+  getVerb,
+  lsVerb,
+  treeVerb,
+  mountsVerb,
+  classifyVerb,
+  devicesShowVerb,
+  devicesApplyVerb,
+  devicesCheckVerb,
+  specScanVerb,
+];
+
+/** Verbs that take a sub-verb (`devices show`). */
+const GROUPS = new Set(VERBS.filter((v) => v.name.includes(" ")).map((v) => v.name.split(" ")[0] as string));
+
+function mainHelp(): string {
+  const width = Math.max(...VERBS.map((v) => v.name.length));
+  return [
+    "cgroupkit: typed cgroup v1/v2 control from the command line (run, create, set, get, ls, devices, …)",
+    "",
+    "Usage: cgroupkit <verb> [options] [arguments]",
+    "",
+    "Verbs:",
+    ...VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`),
+    "",
+    "Every verb takes --help (with examples) and --json. Errors are one line on stderr;",
+    "exit status 1 for a failure, 2 for a usage error (bad option, name or value).",
+    "",
+    "Quick start (as root):",
+    "  cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'",
+    "",
+  ].join("\n");
+}
+
+/** The hint appended to a permission error when not running as root. */
+function permissionHint(err: CgroupIoError): string {
+  if (err.errno !== "EACCES" && err.errno !== "EPERM") return "";
+  if (process.getuid?.() === 0) return "";
+  return "; cgroupkit needs root (or a group delegated to this user) for this";
+}
+
+/**
+ * The one line an error is reported as, and the exit status: 2 for usage errors and values
+ * refused before any syscall, 1 for everything else. Only an unexpected error (a bug) shows
+ * more, and only with CGROUPKIT_DEBUG=1.
+ * @internal
+ */
+export function describeFailure(err: unknown, verb: string | undefined): { message: string; exitCode: number } {
+  const where = verb ? `cgroupkit ${verb}` : "cgroupkit";
+  if (err instanceof UsageError) {
+    const help = err.verb ?? verb;
+    return { message: `${where}: ${err.message}${help ? ` (see cgroupkit ${help} --help)` : " (see cgroupkit --help)"}`, exitCode: 2 };
+  }
+  if (err instanceof InvalidValueError || err instanceof InvalidNameError) return { message: `${where}: ${err.message}`, exitCode: 2 };
+  if (err instanceof CliError) return { message: `${where}: ${err.message}`, exitCode: err.exitCode };
+  if (err instanceof CgroupBusyError) return { message: `${where}: ${err.message}`, exitCode: 1 };
+  if (err instanceof CgroupIoError) {
+    const missing = err.errno === "ENOENT" && err.op === "open" ? ` (no such group)` : "";
+    return { message: `${where}: ${err.message}${missing}${permissionHint(err)}`, exitCode: 1 };
+  }
+  if (err instanceof UnsupportedError || err instanceof ParseError || err instanceof CgroupError) return { message: `${where}: ${err.message}`, exitCode: 1 };
+  const text = err instanceof Error ? err.message : String(err);
+  const stack = process.env.CGROUPKIT_DEBUG === "1" && err instanceof Error && err.stack ? `\n${err.stack}` : " (CGROUPKIT_DEBUG=1 shows the stack)";
+  return { message: `${where}: internal error: ${text}${stack}`, exitCode: 1 };
+}
+
+/** Find the verb named at the start of argv; the rest are its arguments. */
+function findVerb(argv: readonly string[]): { verb: Verb; rest: readonly string[] } {
+  const [first, second] = argv;
+  if (first === undefined) throw new UsageError("missing verb");
+  if (GROUPS.has(first)) {
+    const name = `${first} ${second ?? ""}`;
+    const verb = VERBS.find((v) => v.name === name);
+    const subs = VERBS.filter((v) => v.name.startsWith(`${first} `)).map((v) => v.name.slice(first.length + 1));
+    if (!verb) throw new UsageError(second === undefined ? `${first} needs one of: ${subs.join(", ")}` : `unknown ${first} verb ${JSON.stringify(second)}: expected one of ${subs.join(", ")}`);
+    return { verb, rest: argv.slice(2) };
+  }
+  const verb = VERBS.find((v) => v.name === first);
+  if (!verb) throw new UsageError(`unknown verb ${JSON.stringify(first)}${suggest(first, VERBS.map((v) => v.name.split(" ")[0] as string), "")}`);
+  return { verb, rest: argv.slice(1) };
+}
+
+/**
+ * Run the command line; returns the exit status. Output goes through `io`, so tests and embedders
+ * can capture it.
+ * @internal
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let verbName: string | undefined;
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io);
+      io.stdout(mainHelp());
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === "--version") {
+      const { createRequire } = await import("node:module");
+      io.stdout(`${(createRequire(import.meta.url)("cgroupkit/package.json") as { version: string }).version}\n`);
+      return 0;
+    }
+    const { verb, rest } = findVerb(argv);
+    verbName = verb.name;
+    const args = parseArgs(rest, verb.syntax, verb.name);
+    if (args.flags.has("help")) {
+      io.stdout(verbHelp(verb));
+      return 0;
+    }
+    return await verb.run(new CliContext(args, io));
+  } catch (err) {
+    const { message, exitCode } = describeFailure(err, verbName);
+    io.stderr(`${message}\n`);
+    return exitCode;
+  }
+}

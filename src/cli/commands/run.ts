@@ -1,0 +1,252 @@
+// `run` (a transient group around one command, like systemd-run --scope) and `exec` (like cgexec).
+import { randomBytes } from "node:crypto";
+import { Cgroup } from "../../cgroup/cgroup.js";
+import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
+import { applyDevicePolicy } from "../../devices/apply.js";
+import { ociMemorySwapToSwapMax } from "../../resources/conversions.js";
+import { applyResources, type ResourceLimits } from "../../resources/limits.js";
+import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
+import { CgroupError } from "../../runtime/errors.js";
+import { UsageError, optionValue, type ParsedArgs } from "../args.js";
+import { CliError, groupArg, type CliContext } from "../context.js";
+import { humanBytes, humanMicros, toJson } from "../output.js";
+import { parseSize } from "../values.js";
+import type { Verb } from "../verb.js";
+import { policyArg, type NamedPolicy } from "./devices.js";
+import { SignalRelay, launchInGroup, signalStatus, type LaunchResult } from "./launch.js";
+
+/** The controllers a transient group is placed under, where the host has them. */
+const RUN_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
+
+/** What `run` was asked for, checked before anything on the host changes. @internal */
+export interface RunRequest {
+  readonly group: string;
+  readonly limits: ResourceLimits;
+  /** Undefined for `--devices none`. */
+  readonly devices: NamedPolicy | undefined;
+  readonly keep: boolean;
+}
+
+function sizeOrMax(option: string, text: string): bigint | "max" {
+  if (text === "max" || text === "-1") return "max";
+  const size = parseSize(text);
+  if (size === undefined || size < 0n) throw new UsageError(`--${option} ${JSON.stringify(text)}: expected a size such as 64M, 512K, 2G (base 1024), or max`, "run");
+  return size;
+}
+
+function integerOption(option: string, text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`--${option} ${JSON.stringify(text)}: expected an integer ${min}..${max}`, "run");
+  return value;
+}
+
+const CPU_PERIOD_US = 100_000n;
+
+/**
+ * `run`'s options as a group name and {@link ResourceLimits}. Pure: refuses bad input with
+ * UsageError before anything touches the host.
+ * @internal
+ */
+export function runRequest(args: ParsedArgs): RunRequest {
+  const value = (name: string) => optionValue(args, name);
+  const parent = value("parent");
+  const leaf = value("name") ?? `cgroupkit-run-${randomBytes(4).toString("hex")}`;
+  const group = groupArg(parent === undefined ? leaf : `${parent.replace(/^\/+/, "")}/${leaf}`);
+
+  const memoryMax = value("memory") === undefined ? undefined : sizeOrMax("memory", value("memory") as string);
+  let swap: bigint | "max" | undefined;
+  const swapText = value("memory-swap");
+  if (swapText !== undefined) {
+    const total = sizeOrMax("memory-swap", swapText);
+    if (total === "max") swap = "max";
+    else {
+      if (memoryMax === undefined || memoryMax === "max") throw new UsageError("--memory-swap (memory plus swap) needs a --memory limit", "run");
+      if (total < memoryMax) throw new UsageError(`--memory-swap ${swapText} is below --memory: it counts memory plus swap`, "run");
+      swap = ociMemorySwapToSwapMax(total, memoryMax);
+    }
+  }
+
+  const weightText = value("cpu-weight");
+  const sharesText = value("cpu-shares");
+  if (weightText !== undefined && sharesText !== undefined) throw new UsageError("give --cpu-weight or --cpu-shares, not both", "run");
+  const quotaText = value("cpu-quota");
+  let quota: bigint | "max" | undefined;
+  if (quotaText !== undefined) {
+    if (quotaText === "max") quota = "max";
+    else {
+      const match = /^(\d+(?:\.\d{1,3})?)%$/.exec(quotaText);
+      const percent = match ? Number(match[1]) : NaN;
+      if (!(percent >= 1)) throw new UsageError(`--cpu-quota ${JSON.stringify(quotaText)}: expected a percentage of one CPU, at least 1% (50%, 150%), or max`, "run");
+      quota = BigInt(Math.round((percent * Number(CPU_PERIOD_US)) / 100));
+    }
+  }
+  const pidsText = value("pids");
+  const cpu = {
+    ...(weightText !== undefined ? { weight: integerOption("cpu-weight", weightText, 1, 10000) } : {}),
+    ...(sharesText !== undefined ? { shares: BigInt(integerOption("cpu-shares", sharesText, 2, 262144)) } : {}),
+    ...(quota !== undefined ? { quota, period: CPU_PERIOD_US } : {}),
+  };
+  const limits: ResourceLimits = {
+    ...(memoryMax !== undefined || swap !== undefined ? { memory: { ...(memoryMax !== undefined ? { max: memoryMax } : {}), ...(swap !== undefined ? { swap } : {}) } } : {}),
+    ...(Object.keys(cpu).length > 0 ? { cpu } : {}),
+    ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
+  };
+  const devicesText = value("devices") ?? "libvirt-lxc";
+  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
+}
+
+/** The controllers of {@link RUN_CONTROLLERS} this host has. */
+function runControllers(layout: CgroupLayout): string[] {
+  return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
+}
+
+/** The run's summary, as printed. @internal */
+export interface RunSummary {
+  readonly group: string;
+  readonly status: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly wallMs: number;
+  readonly oomKilled: boolean;
+  readonly kept: boolean;
+  readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
+  readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
+  readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
+}
+
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean): RunSummary {
+  const oomKills = usage?.memory?.oomKills ?? 0n;
+  return {
+    group,
+    status: result.status,
+    signal: result.signal,
+    wallMs: result.wallMs,
+    oomKilled: oomKills > 0n && result.signal === "SIGKILL",
+    kept,
+    ...(usage?.memory ? { memory: { peak: usage.memory.peak, max: usage.memory.max, oomKills } } : {}),
+    ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
+    ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
+  };
+}
+
+/** One line: how it ended, then the figures. @internal */
+export function summaryLine(s: RunSummary): string {
+  const ended = s.signal !== null ? `killed by ${s.signal}${s.oomKilled ? " (the OOM killer)" : ""}` : `exited ${s.status}`;
+  const parts = [`wall ${(s.wallMs / 1000).toFixed(3)} s`];
+  if (s.cpu) parts.push(`cpu ${humanMicros(s.cpu.usageUsec)}`);
+  if (s.memory) {
+    parts.push(`peak memory ${s.memory.peak !== undefined ? humanBytes(s.memory.peak) : "n/a"}${s.memory.max !== "max" ? ` of ${humanBytes(s.memory.max)}` : ""}`);
+    parts.push(`OOM kills ${s.memory.oomKills}`);
+  }
+  if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}`;
+}
+
+/** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
+async function removeGroup(ctx: CliContext, cg: Cgroup | undefined, name: string): Promise<void> {
+  try {
+    const handle = cg ?? (await ctx.openGroup(name).catch(() => undefined));
+    await handle?.remove({ kill: true });
+  } catch (err) {
+    ctx.io.stderr(`cgroupkit run: could not remove ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+}
+
+const RUN_OPTIONS = [
+  { name: "name", takes: "value", valueName: "NAME", help: "group name (default cgroupkit-run-<random>)" },
+  { name: "parent", takes: "value", valueName: "GROUP", help: "create the group under GROUP (made when missing, kept afterwards)" },
+  { name: "memory", takes: "value", valueName: "SIZE", help: "memory limit: 64M, 1G (base 1024) or max" },
+  { name: "memory-swap", takes: "value", valueName: "SIZE", help: "memory plus swap limit, as docker and OCI count it (equal to --memory: no swap), or max" },
+  { name: "cpu-weight", takes: "value", valueName: "W", help: "CPU weight 1..10000 (v1: converted to cpu.shares)" },
+  { name: "cpu-shares", takes: "value", valueName: "S", help: "CPU shares 2..262144 (v2: converted to cpu.weight)" },
+  { name: "cpu-quota", takes: "value", valueName: "PCT", help: "CPU time per 100 ms period as a percentage of one CPU: 50%, 200%" },
+  { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
+  { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
+  { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
+] as const;
+
+/** @internal */
+export const runVerb: Verb = {
+  name: "run",
+  summary: "run a command in a new transient group with limits and a device policy",
+  usage: ["run [OPTIONS] -- COMMAND [ARGS…]"],
+  description:
+    "Creates a group (memory, cpu, cpuacct, pids, devices, freezer hierarchies and cgroup2, where present),\n" +
+    "applies the limits and the device policy, then starts COMMAND already inside the group: it never runs\n" +
+    "outside it. stdin/stdout/stderr are the command's; SIGINT, SIGTERM and SIGHUP are passed on (a second\n" +
+    "one kills the whole group). Afterwards a summary goes to stderr (peak memory, CPU time, OOM kills,\n" +
+    "pids peak; with --json as one JSON line) and the group is removed with anything left in it.\n" +
+    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.",
+  syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
+  examples: [
+    ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
+    ["cgroupkit run --memory 1G --memory-swap 1G --cpu-quota 150% --pids 200 -- make -j8", "a build with hard limits, no swap"],
+    ["cgroupkit run --json --keep --name job1 -- ./job.sh", "keep the group for inspection; JSON summary on stderr"],
+  ],
+  async run(ctx: CliContext) {
+    const request = runRequest(ctx.args);
+    const layout = await ctx.layout();
+    const controllers = runControllers(layout);
+    for (const h of layout.hierarchies) {
+      if (h.mountPoint !== undefined && (await ctx.fs.stat(`${h.mountPoint}/${request.group}`))) {
+        throw new CliError(`group ${request.group} already exists (${h.mountPoint}/${request.group}); choose another --name, or use cgroupkit exec to run in it`);
+      }
+    }
+    const relay = new SignalRelay();
+    let cg: Cgroup | undefined;
+    let created = false;
+    let keep = false;
+    try {
+      created = true;
+      cg = await Cgroup.create(request.group, { layout, controllers, fs: ctx.fs });
+      const group = cg;
+      await applyResources(group, request.limits);
+      if (request.devices) await applyDevicePolicy(group, request.devices.policy);
+      if (relay.first) return signalStatus(relay.first);
+      relay.escalate = () => void group.kill().catch(() => undefined);
+      const result = await launchInGroup(group, ctx.args.command, relay);
+      keep = request.keep && result.started;
+      let usage: UsageSnapshot | undefined;
+      try {
+        usage = await readUsage(group);
+      } catch (err) {
+        if (!(err instanceof CgroupError)) throw err;
+        ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
+      }
+      if (result.started) {
+        const summary = summarize(request.group, result, usage, keep);
+        ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
+      }
+      return result.status;
+    } finally {
+      relay.dispose();
+      if (created && !keep) await removeGroup(ctx, cg, request.group);
+    }
+  },
+};
+
+/** @internal */
+export const execVerb: Verb = {
+  name: "exec",
+  summary: "run a command inside an existing group (like cgexec)",
+  usage: ["exec GROUP [--] COMMAND [ARGS…]"],
+  description:
+    "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
+    "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
+    "the command's (128+N for signal N, 127 when it cannot be found).",
+  syntax: { options: [], commandAfter: 1, positionals: { min: 1, max: 1 } },
+  examples: [
+    ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
+    ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
+  ],
+  async run(ctx: CliContext) {
+    const name = groupArg(ctx.args.positionals[0] as string);
+    const cg = await ctx.openGroup(name);
+    // The group may hold other processes: signals go to the command only, never to the group.
+    const relay = new SignalRelay();
+    try {
+      return (await launchInGroup(cg, ctx.args.command, relay)).status;
+    } finally {
+      relay.dispose();
+    }
+  },
+};

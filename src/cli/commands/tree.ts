@@ -1,0 +1,171 @@
+// `ls` and `tree`: the groups under a point of the hierarchy, with memory, CPU and pids figures.
+import { Cgroup } from "../../cgroup/cgroup.js";
+import type { CgroupHierarchy } from "../../cgroup/mounts.js";
+import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
+import { CgroupError } from "../../runtime/errors.js";
+import { UsageError, optionValue } from "../args.js";
+import { CliError, groupArg, layoutOf, type CliContext } from "../context.js";
+import { humanBytes, humanMicros, table } from "../output.js";
+import type { Verb } from "../verb.js";
+
+/** One group found by the walk. @internal */
+export interface GroupNode {
+  /** Full name; `""` is the hierarchy root. */
+  readonly name: string;
+  /** The hierarchies that have it (`memory`, `cpu,cpuacct`, `name=systemd`, `cgroup2`). */
+  readonly hierarchies: string[];
+  readonly usage?: UsageSnapshot;
+}
+
+function hierarchyLabel(h: CgroupHierarchy): string {
+  return h.version === "v2" ? "cgroup2" : h.name !== undefined ? `name=${h.name}` : h.controllers.join(",");
+}
+
+/** Every group at and under `start` across the mounted hierarchies (root mounts only), depth-first in name order. */
+async function walk(ctx: CliContext, start: string, maxDepth: number): Promise<Array<{ name: string; holding: CgroupHierarchy[] }>> {
+  const layout = await ctx.layout();
+  const holders = new Map<string, CgroupHierarchy[]>();
+  const visit = async (h: CgroupHierarchy, dir: string, name: string, depth: number): Promise<void> => {
+    const list = holders.get(name) ?? [];
+    list.push(h);
+    holders.set(name, list);
+    if (depth >= maxDepth) return;
+    let entries;
+    try {
+      entries = await ctx.fs.readdir(dir);
+    } catch (err) {
+      if (err instanceof CgroupError && err.code === "ENOENT") return; // removed while we looked
+      throw err;
+    }
+    for (const e of entries) if (e.isDirectory) await visit(h, `${dir}/${e.name}`, name === "" ? e.name : `${name}/${e.name}`, depth + 1);
+  };
+  for (const h of layout.hierarchies) {
+    if (h.mountPoint === undefined || h.root !== "/") continue;
+    const dir = start === "" ? h.mountPoint : `${h.mountPoint}/${start}`;
+    const stat = await ctx.fs.stat(dir);
+    if (stat?.isDirectory && !stat.isSymbolicLink) await visit(h, dir, start, 0);
+  }
+  if (holders.size === 0) throw new CliError(`no such group: ${start}`);
+  return [...holders.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, holding]) => ({ name, holding }));
+}
+
+/** The groups with their usage (the root has none: it is not a group the handle opens). @internal */
+export async function collectGroups(ctx: CliContext, start: string, maxDepth: number): Promise<GroupNode[]> {
+  const layout = await ctx.layout();
+  const found = await walk(ctx, start, maxDepth);
+  return Promise.all(
+    found.map(async ({ name, holding }) => {
+      const hierarchies = holding.map(hierarchyLabel);
+      if (name === "") return { name, hierarchies };
+      try {
+        const cg = await Cgroup.open(name, { layout: layoutOf(layout, holding), fs: ctx.fs });
+        return { name, hierarchies, usage: await readUsage(cg) };
+      } catch (err) {
+        if (err instanceof CgroupError && (err.code === "ENOENT" || err.code === "ERR_PARSE")) return { name, hierarchies }; // vanished or unreadable: list it bare
+        throw err;
+      }
+    }),
+  );
+}
+
+function figures(usage: UsageSnapshot | undefined): string[] {
+  const memory = usage?.memory ? humanBytes(usage.memory.current) : "-";
+  const cpu = usage?.cpu ? humanMicros(usage.cpu.usageUsec) : "-";
+  const pids = usage?.pids ? String(usage.pids.current) : "-";
+  return [memory, cpu, pids];
+}
+
+function depthArg(ctx: CliContext): number {
+  const text = optionValue(ctx.args, "depth");
+  if (text === undefined) return Infinity;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--depth ${JSON.stringify(text)}: expected a non-negative integer`);
+  return Number(text);
+}
+
+function startArg(ctx: CliContext): string {
+  const text = ctx.args.positionals[0];
+  if (text === undefined || text === "/") return "";
+  return groupArg(text);
+}
+
+const DEPTH_OPTION = { name: "depth", short: "d", takes: "value", valueName: "N", help: "descend at most N levels below GROUP" } as const;
+
+/** @internal */
+export const lsVerb: Verb = {
+  name: "ls",
+  summary: "list groups with memory, CPU and pids figures (like lscgroup)",
+  usage: ["ls [--depth N] [GROUP]"],
+  description:
+    "Lists GROUP (default: the hierarchy roots) and every group under it, across all mounted hierarchies,\n" +
+    "one line each: memory in use, CPU time used, live pids, and the hierarchies that have the group.",
+  syntax: { options: [DEPTH_OPTION], positionals: { min: 0, max: 1 } },
+  examples: [
+    ["cgroupkit ls", "every group on the host"],
+    ["cgroupkit ls --json machine.slice", "one subtree, as JSON"],
+  ],
+  async run(ctx: CliContext) {
+    const nodes = await collectGroups(ctx, startArg(ctx), depthArg(ctx));
+    if (ctx.json) {
+      ctx.printJson(nodes.map((n) => ({ group: n.name === "" ? "/" : n.name, hierarchies: n.hierarchies, ...(n.usage ? { usage: n.usage } : {}) })));
+      return 0;
+    }
+    const rows = [["GROUP", "MEMORY", "CPU", "PIDS", "HIERARCHIES"]];
+    for (const n of nodes) rows.push([`/${n.name}`, ...figures(n.usage), n.hierarchies.join(" ")]);
+    ctx.print(table(rows));
+    return 0;
+  },
+};
+
+/** @internal */
+export const treeVerb: Verb = {
+  name: "tree",
+  summary: "show the group hierarchy as a tree with memory, CPU and pids figures (like systemd-cgls)",
+  usage: ["tree [--depth N] [GROUP]"],
+  description: "Draws GROUP (default: the roots) and its descendants as a tree, each with memory in use, CPU time and live pids.",
+  syntax: { options: [DEPTH_OPTION], positionals: { min: 0, max: 1 } },
+  examples: [
+    ["cgroupkit tree", "the whole host"],
+    ["cgroupkit tree -d 1 system.slice", "one level under system.slice"],
+  ],
+  async run(ctx: CliContext) {
+    const start = startArg(ctx);
+    const nodes = await collectGroups(ctx, start, depthArg(ctx));
+    const tree = buildTree(nodes, start);
+    if (ctx.json) {
+      const toJson = (t: TreeNode): unknown => ({ group: t.node.name === "" ? "/" : t.node.name, hierarchies: t.node.hierarchies, ...(t.node.usage ? { usage: t.node.usage } : {}), children: t.children.map(toJson) });
+      ctx.printJson(toJson(tree));
+      return 0;
+    }
+    const rows = [["GROUP", "MEMORY", "CPU", "PIDS"]];
+    rows.push([tree.node.name === "" ? "/" : `/${tree.node.name}`, ...figures(tree.node.usage)]);
+    const draw = (t: TreeNode, prefix: string) => {
+      t.children.forEach((child, i) => {
+        const last = i === t.children.length - 1;
+        rows.push([`${prefix}${last ? "└─ " : "├─ "}${child.node.name.slice(child.node.name.lastIndexOf("/") + 1)}`, ...figures(child.node.usage)]);
+        draw(child, prefix + (last ? "   " : "│  "));
+      });
+    };
+    draw(tree, "");
+    ctx.print(table(rows));
+    return 0;
+  },
+};
+
+interface TreeNode {
+  readonly node: GroupNode;
+  readonly children: TreeNode[];
+}
+
+/** Nest the walk's nodes (sorted by name) under `start`. */
+function buildTree(nodes: readonly GroupNode[], start: string): TreeNode {
+  const byName = new Map<string, TreeNode>();
+  for (const node of nodes) byName.set(node.name, { node, children: [] });
+  const top = byName.get(start);
+  if (top === undefined) throw new CliError(`no such group: ${start}`);
+  for (const node of nodes) {
+    if (node.name === start) continue;
+    const slash = node.name.lastIndexOf("/");
+    byName.get(slash < 0 ? "" : node.name.slice(0, slash))?.children.push(byName.get(node.name) as TreeNode);
+  }
+  return top;
+}

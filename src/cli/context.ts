@@ -1,0 +1,109 @@
+// What every verb runs with: output streams, the --json switch, the filesystem, and group lookup.
+import { Cgroup } from "../cgroup/cgroup.js";
+import { readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
+import { parseGroupName } from "../cgroup/names.js";
+import { CgroupError } from "../runtime/errors.js";
+import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
+import type { ParsedArgs } from "./args.js";
+import { toJson } from "./output.js";
+
+/** Where a verb writes. @internal */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** A failure to report as one line with an exit status, when no typed error says it better. @internal */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** The context of one verb invocation. @internal */
+export class CliContext {
+  private layoutPromise: Promise<CgroupLayout> | undefined;
+
+  constructor(
+    readonly args: ParsedArgs,
+    readonly io: CliIo,
+    readonly fs: CgroupFs = nodeCgroupFs,
+  ) {}
+
+  get json(): boolean {
+    return this.args.flags.has("json");
+  }
+
+  /** Print a line (or a JSON document with --json) on stdout. */
+  print(text: string): void {
+    this.io.stdout(text.endsWith("\n") || text === "" ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.io.stdout(`${toJson(value)}\n`);
+  }
+
+  /**
+   * The live layout; a host without any cgroup filesystem is refused here with one clear line.
+   * @throws CliError when nothing is mounted
+   */
+  async layout(): Promise<CgroupLayout> {
+    this.layoutPromise ??= readCgroupLayout({ fs: this.fs });
+    const layout = await this.layoutPromise;
+    if (layout.kind === "none") {
+      throw new CliError("no cgroup filesystem is mounted (nothing of type cgroup or cgroup2 in /proc/self/mountinfo); mount one first, e.g. mount -t cgroup2 none /sys/fs/cgroup");
+    }
+    return layout;
+  }
+
+  /**
+   * Open an existing group in every mounted hierarchy that has it (a group made by
+   * `cgcreate -g memory:x` exists in one hierarchy only; that is still the group).
+   * @throws CliError when no hierarchy has it
+   */
+  async openGroup(name: string): Promise<Cgroup> {
+    const layout = await this.layout();
+    const components = parseGroupName(name);
+    const holding: CgroupHierarchy[] = [];
+    for (const h of layout.hierarchies) {
+      if (h.mountPoint === undefined || h.root !== "/") {
+        if (h.mountPoint !== undefined && (await existsUnder(this.fs, h, components))) holding.push(h);
+        continue;
+      }
+      const stat = await this.fs.stat(`${h.mountPoint}/${components.join("/")}`);
+      if (stat?.isDirectory && !stat.isSymbolicLink) holding.push(h);
+    }
+    if (holding.length === 0) throw new CliError(`no such group: ${name} (in none of the mounted hierarchies)`);
+    return Cgroup.open(name, { layout: layoutOf(layout, holding), fs: this.fs });
+  }
+}
+
+/** A group's directory under a mount whose root is not `/` (a cgroup namespace or bind mount): ask the resolver. */
+async function existsUnder(fs: CgroupFs, h: CgroupHierarchy, components: readonly string[]): Promise<boolean> {
+  try {
+    const cg = await Cgroup.open(components.join("/"), { layout: layoutOf({ kind: h.version, hierarchies: [h], v1: [], v2: undefined }, [h]), fs });
+    return cg.placements.length > 0;
+  } catch (err) {
+    if (err instanceof CgroupError) return false;
+    throw err;
+  }
+}
+
+/** The layout restricted to some hierarchies (the others look unmounted to the handle). @internal */
+export function layoutOf(layout: CgroupLayout, keep: readonly CgroupHierarchy[]): CgroupLayout {
+  const v1 = layout.v1.filter((h) => keep.includes(h));
+  const v2 = layout.v2 && keep.includes(layout.v2) ? layout.v2 : undefined;
+  const kind = v1.length > 0 && v2 ? "hybrid" : v1.length > 0 ? "v1" : v2 ? "v2" : "none";
+  return { kind, hierarchies: layout.hierarchies.filter((h) => keep.includes(h)), v1, v2 };
+}
+
+/** A group name as typed: a leading `/` (as /proc/PID/cgroup prints it) is accepted. @internal */
+export function groupArg(text: string): string {
+  const name = text.startsWith("/") ? text.slice(1) : text;
+  parseGroupName(name);
+  return name;
+}

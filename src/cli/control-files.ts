@@ -1,0 +1,154 @@
+// Control files by the name a user types (`memory.max`, `hugetlb.2MB.max`): the spec's manifest maps
+// the name to its generated accessor, so reads parse and writes validate through the file's codec.
+import { createRequire } from "node:module";
+import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
+import { hierarchyFor } from "../cgroup/mounts.js";
+import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
+import type { CgroupFs } from "../runtime/fs.js";
+import { UsageError, suggest } from "./args.js";
+
+/** One record of `generated/manifest.json`. @internal */
+export interface ManifestEntry {
+  readonly version: "v1" | "v2";
+  readonly controller: string;
+  /** File name or template (`hugetlb.<size>.max`). */
+  readonly file: string;
+  readonly access: "ro" | "rw" | "wo";
+  readonly codec: string;
+  readonly writeCodec?: string;
+  readonly where: "root" | "non-root" | "all";
+  readonly unit?: string;
+  readonly since: string | null;
+  readonly className: string;
+  readonly property: string;
+  readonly param?: { readonly name: string; readonly pattern: string };
+  readonly deprecated?: unknown;
+}
+
+let manifest: readonly ManifestEntry[] | undefined;
+
+/** The spec's manifest, shipped with the package (`cgroupkit/manifest.json`). @internal */
+export function loadManifest(): readonly ManifestEntry[] {
+  // Self-reference by package name resolves the same file from src/ (tsx) and dist/src/ (built).
+  manifest ??= createRequire(import.meta.url)("cgroupkit/manifest.json") as ManifestEntry[];
+  return manifest;
+}
+
+/** The template's regular expression, capturing its parameter. */
+function templatePattern(entry: ManifestEntry): RegExp | undefined {
+  if (entry.param === undefined) return undefined;
+  const [before, after] = entry.file.split(/<[a-z_]+>/) as [string, string];
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${escape(before)}(${entry.param.pattern})${escape(after)}$`);
+}
+
+/** A manifest entry a name matches, with its template parameter. @internal */
+export interface FileMatch {
+  readonly entry: ManifestEntry;
+  readonly param: string | undefined;
+}
+
+/** Every entry (v1 and v2) whose name or template matches `name`. @internal */
+export function matchFileName(name: string): FileMatch[] {
+  const out: FileMatch[] = [];
+  for (const entry of loadManifest()) {
+    if (entry.file === name) out.push({ entry, param: undefined });
+    else {
+      const match = templatePattern(entry)?.exec(name);
+      if (match) out.push({ entry, param: match[1] });
+    }
+  }
+  return out;
+}
+
+/**
+ * The entries a name matches; a name the spec does not know is a usage error.
+ * @internal
+ */
+export function assertKnownFile(name: string): FileMatch[] {
+  const matches = matchFileName(name);
+  if (matches.length === 0) {
+    const names = [...new Set(loadManifest().map((e) => e.file))];
+    throw new UsageError(`unknown control file ${JSON.stringify(name)}: not in the spec${suggest(name, names, "")}`);
+  }
+  return matches;
+}
+
+/** A control file of one group, bound to its directory and codec. @internal */
+export interface BoundFile {
+  readonly entry: ManifestEntry;
+  readonly file: ControlFile;
+  readonly placement: CgroupPlacement;
+}
+
+/** The placement whose directory holds an entry's file in this group, if the group has that hierarchy. */
+function placementFor(cg: Cgroup, entry: ManifestEntry): CgroupPlacement | undefined {
+  if (entry.version === "v2") return cg.v2Placement;
+  if (entry.controller === "core") return cg.placements.find((p) => p.hierarchy.version === "v1");
+  const h = hierarchyFor(cg.layout, entry.controller);
+  return h?.version === "v1" ? cg.placements.find((p) => p.hierarchy === h) : undefined;
+}
+
+/** The generated accessor of one entry in a group. */
+function accessorFor(cg: Cgroup, match: FileMatch): ControlFile | undefined {
+  const { entry, param } = match;
+  const group = (entry.version === "v1" ? cg.v1 : cg.v2) as unknown as Readonly<Record<string, Record<string, unknown> | undefined>>;
+  const controller = group[entry.controller];
+  if (controller === undefined) return undefined;
+  const member = controller[entry.property];
+  const file = param === undefined ? member : typeof member === "function" ? (member as (p: string) => unknown).call(controller, param) : undefined;
+  return file instanceof ReadableFile || file instanceof WriteOnlyFile ? file : undefined;
+}
+
+/**
+ * Resolve a file name in a group. When both versions know the name, the one whose file the
+ * kernel shows in this group wins, else the version that holds the controller.
+ * @throws UsageError for a name the spec does not know, or one this group's hierarchies cannot hold
+ * @internal
+ */
+export async function resolveControlFile(cg: Cgroup, name: string, fs: CgroupFs): Promise<BoundFile> {
+  const matches = assertKnownFile(name);
+  const bound: BoundFile[] = [];
+  for (const match of matches) {
+    const placement = placementFor(cg, match.entry);
+    const file = placement && accessorFor(cg, match);
+    if (placement && file) bound.push({ entry: match.entry, file, placement });
+  }
+  if (bound.length === 0) {
+    const versions = [...new Set(matches.map((m) => `${m.entry.version} ${m.entry.controller}`))].join(" or ");
+    throw new UsageError(`${name}: this group has no hierarchy for ${versions} (layout ${cg.layout.kind})`);
+  }
+  if (bound.length === 1) return bound[0] as BoundFile;
+  for (const b of bound) if (await fs.stat(b.file.path)) return b;
+  const holder = bound.find((b) => hierarchyFor(cg.layout, b.entry.controller) === b.placement.hierarchy);
+  return holder ?? (bound[0] as BoundFile);
+}
+
+/** Every spec file the kernel shows in a group's directories, bound (templated names filled in from the listing). @internal */
+export async function listControlFiles(cg: Cgroup, fs: CgroupFs): Promise<BoundFile[]> {
+  const out: BoundFile[] = [];
+  const seen = new Set<string>();
+  for (const placement of cg.placements) {
+    const names = (await fs.readdir(placement.dir)).filter((e) => !e.isDirectory).map((e) => e.name);
+    for (const name of names.sort()) {
+      for (const match of matchFileName(name)) {
+        if (placementFor(cg, match.entry) !== placement) continue;
+        const file = accessorFor(cg, match);
+        if (file === undefined || seen.has(file.path)) continue;
+        seen.add(file.path);
+        out.push({ entry: match.entry, file, placement });
+      }
+    }
+  }
+  return out;
+}
+
+/** The codec a write goes through. @internal */
+export function writeCodecOf(entry: ManifestEntry): string {
+  return entry.writeCodec ?? entry.codec;
+}
+
+/** Whether the accessor can write (type-level access made a runtime check). @internal */
+export function isWritable(file: ControlFile): file is ReadWriteFile<unknown, unknown> | WriteOnlyFile<unknown> {
+  return file instanceof ReadWriteFile || file instanceof WriteOnlyFile;
+}

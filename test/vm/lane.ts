@@ -10,9 +10,12 @@ import * as path from "node:path";
 import { cpioNewc, gzip, isStaticElf, moduleBytes, resolveModules, type CpioMember } from "./initramfs.js";
 
 const projectRoot = path.resolve(import.meta.dirname, "../..");
-const APT_LINE = "apt-get install -y qemu-system-x86 linux-image-amd64 busybox-static";
-// 9p over virtio, and null_blk for a block device that io.max / io.weight / io.stat can name.
-const MODULES = ["virtio_pci", "9pnet_virtio", "9p", "null_blk"];
+const APT_LINE = "apt-get install -y qemu-system-x86 linux-image-amd64 busybox-static iproute2";
+// 9p over virtio; null_blk for a block device that io.max / io.weight / io.stat can name; a dummy
+// network device and soft-RoCE (rdma_rxe, which needs the crc32 crypto module) for an RDMA device
+// that rdma.max can name. The VM has no modprobe, so the kernel cannot load these on demand.
+const MODULES = ["virtio_pci", "9pnet_virtio", "9p", "null_blk", "dummy", "crc32_generic", "rdma_rxe"];
+const MODULE_PARAMS: Readonly<Record<string, string>> = { dummy: "numdummies=1" };
 const timeoutSeconds = Number(process.env.CGROUPKIT_VM_TIMEOUT ?? 300);
 const resultFile = path.join(projectRoot, "temp", "vm-result.json");
 let runningQemu: ChildProcess | undefined;
@@ -89,6 +92,12 @@ function checkPrerequisites(): { found?: Prerequisites; missing: string[] } {
   const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p) && isStaticElf(p));
   if (!busybox) missing.push("no statically linked busybox at /bin/busybox or /usr/bin/busybox (Debian package busybox-static)");
 
+  // The suite runs the host's own tools inside the VM (the share is the host's /): `ip` and `rdma` set up the RDMA device.
+  for (const tool of ["ip", "rdma"]) if (!findOnPath(tool)) missing.push(`${tool} is not on PATH (Debian package iproute2)`);
+  for (const [suffix, tool, pkg] of [[".xz", "xz", "xz-utils"], [".zst", "zstd", "zstd"]] as const) {
+    if (modules?.some((m) => m.file.endsWith(suffix)) && !findOnPath(tool)) missing.push(`the kernel's modules are ${tool}-compressed and ${tool} is not on PATH (Debian package ${pkg})`);
+  }
+
   if (missing.length || !qemu || !kernel || !kernelVersion || !modules || !busybox) return { missing };
   return { found: { qemu, kernel, kernelVersion, modules, busybox }, missing };
 }
@@ -124,9 +133,7 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 echo "VM-LANE booted: kernel $(uname -r), $(nproc) cpus"
-for m in ${pre.modules.map((m) => m.name).join(" ")}; do
-  insmod /mods/$m.ko || echo "VM-LANE insmod $m failed"
-done
+${pre.modules.map((m) => `insmod /mods/${m.name}.ko ${MODULE_PARAMS[m.name] ?? ""} || echo "VM-LANE insmod ${m.name} failed"`).join("\n")}
 mkdir -p /host
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose host /host; then
   echo "VM-LANE cannot mount the host share"; poweroff -f

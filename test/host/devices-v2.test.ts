@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BPF_F_ALLOW_MULTI, loadDeviceProgram } from "../../src/devices/ebpf/bpf.js";
+import { BPF_F_ALLOW_MULTI, BPF_F_REPLACE, loadDeviceProgram } from "../../src/devices/ebpf/bpf.js";
 import { applyV2DevicePolicy, DEVICE_PROGRAM_NAME, kernelBpfOps, queryV2DevicePrograms, removeV2DevicePolicy, type BpfDeviceOps } from "../../src/devices/ebpf/apply.js";
 import { BpfError, V2DeviceAclError } from "../../src/devices/ebpf/errors.js";
 import { encodeInsns, BPF } from "../../src/devices/ebpf/insn.js";
@@ -322,6 +322,33 @@ describe.skipIf(!usable)("cgroup v2 device programs on the host kernel", () => {
       expect(queryV2DevicePrograms(group).programs.map((p) => p.xlatedInsns)).toEqual([2]);
       expect(probe(group, nullProbe(), scratch)).toEqual(["EPERM"]);
     });
+  });
+
+  it("without BPF_F_REPLACE (kernel < 5.6) the new program goes in next to the old one, which is then detached", () => {
+    const first = applyV2DevicePolicy(group, devicePreset("container"));
+    const noReplace: BpfDeviceOps = {
+      ...kernelBpfOps,
+      attach: (cgroupFd, progFd, flags, replaceFd, target) => {
+        if (flags & BPF_F_REPLACE) throw new BpfError("BPF_PROG_ATTACH", "EINVAL");
+        kernelBpfOps.attach(cgroupFd, progFd, flags, replaceFd, target);
+      },
+    };
+    const second = applyV2DevicePolicy(group, devicePreset("libvirt-lxc"), { ops: noReplace });
+    expect(second.method).toBe("attach-then-detach");
+    expect(second.replacedIds).toEqual([first.programId]);
+    expect(queryV2DevicePrograms(group).programs.map((p) => p.id)).toEqual([second.programId]);
+    expect(probe(group, [{ node: node("c", 1, 3), access: "rw" }, { node: node("c", 5, 2), access: "m" }], scratch)).toEqual(["ok", "EPERM"]);
+  });
+
+  it("refuses the hierarchy's root group before any syscall", () => {
+    const untouchable = new Proxy({} as BpfDeviceOps, {
+      get: () => () => {
+        throw new Error("bpf(2) must not be called");
+      },
+    });
+    expect(() => applyV2DevicePolicy(mount!, devicePreset("container"), { ops: untouchable })).toThrow(InvalidValueError);
+    expect(() => applyV2DevicePolicy(mount!, devicePreset("container"), { ops: untouchable })).toThrow(/root of the cgroup2 hierarchy/);
+    expect(() => removeV2DevicePolicy(mount!, { ops: untouchable })).toThrow(InvalidValueError);
   });
 
   it("refuses bad input before any syscall", () => {

@@ -160,6 +160,21 @@ describe("compileDeviceFilter: shapes", () => {
     expect(runDeviceFilter(deny.instructions, deviceFilterContext("c", "r", 1, 3))).toBe(0);
   });
 
+  it("an `a *:* rwm` exception (the compiler's input shape allows it) means everything", () => {
+    const all: DeviceRule = { type: "a", major: "*", minor: "*", access: "rwm" };
+    const everything = compileDeviceFilter({ defaultAllow: false, exceptions: [rule("c", 1, 3, "r"), all] });
+    const nothing = compileDeviceFilter({ defaultAllow: true, exceptions: [all, rule("b", 8, 0, "w")] });
+    for (const type of TYPES) {
+      for (const access of ACCESSES) {
+        for (const [major, minor] of [[0, 0], [1, 3], [8, 0], [0xffff_fffe, 7]] as const) {
+          expect(runDeviceFilter(everything.instructions, deviceFilterContext(type, access, major, minor))).toBe(1);
+          expect(runDeviceFilter(nothing.instructions, deviceFilterContext(type, access, major, minor))).toBe(0);
+        }
+      }
+    }
+    expect(nothing.count).toBe(2);
+  });
+
   it("numbers at and above 2^31 use 32-bit jumps and still compare exactly", () => {
     const policy = DevicePolicy.fromState(false, [rule("c", 0x8000_0000, 0xffff_fffe, "r"), rule("b", 0x7fff_ffff, "*", "w")]);
     const program = compileDeviceFilter(policy);

@@ -12,7 +12,7 @@
 // detached: in between both run, which is stricter than either, never looser. Nothing is ever
 // detached before its successor is attached.
 import * as fs from "node:fs";
-import { CgroupIoError, UnsupportedError } from "../../runtime/errors.js";
+import { CgroupIoError, InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
 import * as bpf from "./bpf.js";
 import { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type DeviceFilterPolicy } from "./compile.js";
 import { BpfError, V2DeviceAclError } from "./errors.js";
@@ -21,6 +21,7 @@ import { BpfError, V2DeviceAclError } from "./errors.js";
 export const DEVICE_PROGRAM_NAME = "cgroupkit_dev";
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+const KERNFS_ROOT_INO = 1;
 
 /** The bpf(2) operations the apply path uses; tests wrap them to inject faults. @internal */
 export interface BpfDeviceOps {
@@ -92,16 +93,25 @@ interface OpenProgram {
   readonly fd: number;
 }
 
-/** Refuse anything but a directory on a cgroup2 filesystem, before any bpf(2) call. */
-function checkCgroup2Dir(dir: string): void {
+/**
+ * Refuse anything but a directory on a cgroup2 filesystem, before any bpf(2) call; and, for
+ * changes, the hierarchy's root group, where a device program would bind every process on the
+ * host (kernfs gives the root directory inode 1; a cgroup namespace's root is not the root).
+ */
+function checkCgroup2Dir(dir: string, change: boolean): void {
   let type: number | bigint;
+  let ino: number | bigint;
   try {
     type = fs.statfsSync(dir).type;
+    ino = fs.statSync(dir).ino;
   } catch (err) {
-    throw new CgroupIoError("statfs", dir, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
+    throw new CgroupIoError("stat", dir, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
   }
   if (Number(type) !== CGROUP2_SUPER_MAGIC) {
     throw new UnsupportedError(`${dir} is not on a cgroup2 filesystem (eBPF device programs attach to cgroup v2 groups; use the v1 devices controller there)`);
+  }
+  if (change && Number(ino) === KERNFS_ROOT_INO) {
+    throw new InvalidValueError(dir, dir, "this is the root of the cgroup2 hierarchy: a device program there would restrict every process on the host; give a child group");
   }
 }
 
@@ -222,7 +232,7 @@ function loadAndAttach(ops: BpfDeviceOps, cgroupFd: number, dir: string, program
  * The kernel keeps the program attached after this process exits, until the group is removed.
  * Fails closed: when anything fails once the group may have been touched, the group is given
  * a deny-all program and a {@link V2DeviceAclError} says so.
- * @throws InvalidValueError for a malformed policy (nothing touched); UnsupportedError when the
+ * @throws InvalidValueError for a malformed policy or the hierarchy's root group (nothing touched); UnsupportedError when the
  * directory is not on cgroup2 or the platform has no bpf(2); CgroupIoError when it cannot be
  * opened; V2DeviceAclError for a failure after that (with `deniedAll`).
  * @public
@@ -234,7 +244,7 @@ export function applyV2DevicePolicy(cgroupDir: string, policy: DeviceFilterPolic
 
 function applyCompiled(dir: string, program: CompiledDeviceFilter, options: V2DeviceOptions): V2ApplyResult {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(dir);
+  checkCgroup2Dir(dir, true);
   const cgroupFd = openDir(dir);
   try {
     const step = { name: "query" };
@@ -276,7 +286,7 @@ function failClosed(ops: BpfDeviceOps, cgroupFd: number, dir: string, failed: st
  */
 export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOptions = {}): V2DeviceQuery {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(cgroupDir);
+  checkCgroup2Dir(cgroupDir, false);
   const cgroupFd = openDir(cgroupDir);
   try {
     const { attachFlags, programs } = openAttached(ops, cgroupFd, cgroupDir);
@@ -306,7 +316,7 @@ export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOption
  */
 export function removeV2DevicePolicy(cgroupDir: string, options: V2DeviceOptions = {}): number[] {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(cgroupDir);
+  checkCgroup2Dir(cgroupDir, true);
   const cgroupFd = openDir(cgroupDir);
   try {
     const ours = openOurs(ops, cgroupFd, cgroupDir);

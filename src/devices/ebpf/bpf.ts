@@ -4,7 +4,7 @@
 // at the same offsets in every kernel since they appeared (the union only grows at the end).
 import { createRequire } from "node:module";
 import * as os from "node:os";
-import { UnsupportedError } from "../../runtime/errors.js";
+import { InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
 import { BpfError, type BpfCommandName } from "./errors.js";
 
 /** bpf(2) syscall numbers per Node architecture (arch/*\/syscall tables, asm-generic 280). @internal */
@@ -18,6 +18,19 @@ export const BPF_SYSCALL_NUMBERS: Readonly<Partial<Record<NodeJS.Architecture, n
   ppc64: 361,
   s390x: 351,
 });
+
+/**
+ * The bpf(2) syscall number on `arch`.
+ * @throws UnsupportedError for an architecture not in the table.
+ * @internal
+ */
+export function bpfSyscallNumber(arch: string): number {
+  const nr = (BPF_SYSCALL_NUMBERS as Record<string, number | undefined>)[arch];
+  if (nr === undefined) {
+    throw new UnsupportedError(`no bpf(2) syscall number known for architecture ${arch} (known: ${Object.keys(BPF_SYSCALL_NUMBERS).join(", ")})`);
+  }
+  return nr;
+}
 
 /** enum bpf_cmd values. @internal */
 export const BPF_CMD: Readonly<Record<BpfCommandName, number>> = Object.freeze({
@@ -78,9 +91,7 @@ let native: Native | undefined;
 function loadNative(): Native {
   if (native) return native;
   if (process.platform !== "linux") throw new UnsupportedError(`bpf(2) exists only on Linux, not ${process.platform}`);
-  if (BPF_SYSCALL_NUMBERS[process.arch] === undefined) {
-    throw new UnsupportedError(`no bpf(2) syscall number known for architecture ${process.arch} (known: ${Object.keys(BPF_SYSCALL_NUMBERS).join(", ")})`);
-  }
+  bpfSyscallNumber(process.arch);
   const require = createRequire(import.meta.url);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const koffi = require("koffi") as typeof import("koffi");
@@ -113,7 +124,7 @@ function errnoName(n: number): string {
 /** Issue one bpf(2) command; returns the non-negative result or the errno name. */
 function bpfRaw(command: BpfCommandName, attr: Buffer): { ok: true; value: number } | { ok: false; errno: string } {
   const lib = loadNative();
-  const nr = BPF_SYSCALL_NUMBERS[process.arch]!;
+  const nr = bpfSyscallNumber(process.arch);
   const result = lib.syscall(nr, "int", BPF_CMD[command], "void *", attr, "uint", attr.length);
   if (result >= 0) return { ok: true, value: result };
   return { ok: false, errno: errnoName(lib.errno()) };
@@ -157,11 +168,13 @@ export function parseProcessedInsns(log: string): number | undefined {
  * @internal
  */
 export function loadDeviceProgram(bytecode: Buffer, name: string, license = "MIT"): LoadedProgram {
-  if (bytecode.length === 0 || bytecode.length % 8 !== 0) throw new RangeError(`eBPF bytecode of ${bytecode.length} bytes is not whole instructions`);
-  const nameBytes = Buffer.from(name, "ascii");
-  if (nameBytes.length >= BPF_OBJ_NAME_LEN || !/^[A-Za-z0-9_.]*$/.test(name)) {
-    throw new RangeError(`program name ${JSON.stringify(name)}: at most 15 of [A-Za-z0-9_.]`);
+  if (bytecode.length === 0 || bytecode.length % 8 !== 0) {
+    throw new InvalidValueError("eBPF program", `${bytecode.length} bytes`, "not a whole number of 8-byte instructions");
   }
+  if (name.length >= BPF_OBJ_NAME_LEN || !/^[A-Za-z0-9_.]*$/.test(name)) {
+    throw new InvalidValueError("eBPF program name", name, `at most ${BPF_OBJ_NAME_LEN - 1} of A-Z a-z 0-9 _ . (the kernel's prog_name)`);
+  }
+  const nameBytes = Buffer.from(name, "ascii");
   const licenseBuf = Buffer.from(`${license}\0`, "ascii");
   const lib = loadNative();
   let logSize = LOG_SIZE_FIRST;

@@ -291,8 +291,9 @@ function bitmapMembers(s: Extract<Segment, { kind: "bitmap" }>): string {
 /**
  * Compile a device policy into an eBPF program for `BPF_PROG_TYPE_CGROUP_DEVICE`: returns 1
  * (allow) or 0 (deny), and decides exactly as `policy.allows` does for every type, major,
- * minor and access combination, including requests for several access bits at once.
- * Rules are validated first.
+ * minor and non-empty access (the kernel always asks for at least one of r, w, m), including
+ * requests for several access bits at once. A request type or access bit the kernel does not
+ * define is denied by a default-deny program. Rules are validated first.
  * @throws InvalidValueError for a malformed rule or policy.
  * @beta
  */

@@ -219,6 +219,37 @@ describe.skipIf(!usable)("cgroup v2 device programs on the host kernel", () => {
     expect(queryV2DevicePrograms(group).programs.filter((p) => p.ours)).toHaveLength(1);
   });
 
+  it("ranges and 32-wide bitmaps (windows not starting at 0) decide on the kernel as DevicePolicy.allows", () => {
+    const minors = [33, 35, 36, 40, 41, 42, 43, 44, 45, 47, 50, 58, 64, 65, 66, 67];
+    const policy = DevicePolicy.fromState(false, [
+      ...minors.map((minor) => ({ type: "c" as const, major: 240, minor, access: "rw" })),
+      ...minors.filter((m) => m % 2 === 1).map((minor) => ({ type: "b" as const, major: 241, minor, access: "r" })),
+    ]);
+    const applied = applyV2DevicePolicy(group, policy);
+    expect(applied.program.listing).toMatch(/<<=/);
+    const extra: Node[] = [];
+    for (let minor = 30; minor <= 100; minor++) {
+      for (const [type, major] of [["c", 240], ["b", 241]] as const) {
+        const file = path.join(scratch, `dense-${type}-${major}-${minor}`);
+        mknod(file, type, major, minor);
+        extra.push({ type, major, minor, path: file });
+      }
+    }
+    const probes: Probe[] = extra.flatMap((n) => (["r", "rw"] as const).map((access) => ({ node: n, access })));
+    const results = probe(group, probes, scratch);
+    const mismatches = probes.filter((p, i) => policy.allows(p.node.type, p.node.major, p.node.minor, p.access) === denied(results[i]!));
+    expect(mismatches).toEqual([]);
+    expect(results.filter(denied).length).toBeGreaterThan(0);
+  });
+
+  it("the verifier accepts programs with 32-bit jumps for numbers at and above 2^31", () => {
+    const policy = DevicePolicy.fromState(false, ["c 2147483648:4294967294 rw", "b 4000000000:* r", "c 1:3 rwm"]);
+    const applied = applyV2DevicePolicy(group, policy);
+    expect(applied.program.instructions.some((i) => (i.code & 0x07) === BPF.JMP32)).toBe(true);
+    expect(applied.verifierProcessedInsns).toBeGreaterThan(0);
+    expect(probe(group, [{ node: node("c", 1, 3), access: "rw" }, { node: node("c", 1, 5), access: "r" }], scratch)).toEqual(["ok", "EPERM"]);
+  });
+
   it("replacing the program 50 times leaves no moment without one", { timeout: 120_000 }, async () => {
     applyV2DevicePolicy(group, devicePreset("libvirt-lxc"));
     const stop = path.join(scratch, "stop");

@@ -1,5 +1,6 @@
 // The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
 import { CgroupBusyError } from "../cgroup/cgroup.js";
+import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, ParseError, UnsupportedError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
@@ -105,11 +106,11 @@ function findVerb(argv: readonly string[]): { verb: Verb; rest: readonly string[
  * can capture it.
  * @internal
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo, fs?: CgroupFs): Promise<number> {
   let verbName: string | undefined;
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-      if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io);
+      if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io, fs);
       io.stdout(mainHelp());
       return argv.length === 0 ? 2 : 0;
     }
@@ -125,7 +126,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(verbHelp(verb));
       return 0;
     }
-    return await verb.run(new CliContext(args, io));
+    return await verb.run(new CliContext(args, io, fs));
   } catch (err) {
     const { message, exitCode } = describeFailure(err, verbName);
     io.stderr(`${message}\n`);

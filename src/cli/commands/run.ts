@@ -47,11 +47,11 @@ const CPU_PERIOD_US = 100_000n;
  * UsageError before anything touches the host.
  * @internal
  */
-export function runRequest(args: ParsedArgs): RunRequest {
+export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): RunRequest {
   const value = (name: string) => optionValue(args, name);
-  const parent = value("parent");
+  const parent = parentGroup(args, env);
   const leaf = value("name") ?? `cgroupkit-run-${randomBytes(4).toString("hex")}`;
-  const group = groupArg(parent === undefined ? leaf : `${parent.replace(/^\/+/, "")}/${leaf}`);
+  const group = groupArg(parent === undefined ? leaf : `${parent}/${leaf}`);
 
   const memoryMax = value("memory") === undefined ? undefined : sizeOrMax("memory", value("memory") as string);
   let swap: bigint | "max" | undefined;
@@ -93,6 +93,12 @@ export function runRequest(args: ParsedArgs): RunRequest {
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
   return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
+}
+
+/** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */
+export function parentGroup(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const text = optionValue(args, "parent") ?? (env.CGROUPKIT_PARENT === "" ? undefined : env.CGROUPKIT_PARENT);
+  return text === undefined ? undefined : groupArg(text);
 }
 
 /** The controllers of {@link RUN_CONTROLLERS} this host has. */
@@ -153,7 +159,7 @@ async function removeGroup(ctx: CliContext, cg: Cgroup | undefined, name: string
 
 const RUN_OPTIONS = [
   { name: "name", takes: "value", valueName: "NAME", help: "group name (default cgroupkit-run-<random>)" },
-  { name: "parent", takes: "value", valueName: "GROUP", help: "create the group under GROUP (made when missing, kept afterwards)" },
+  { name: "parent", takes: "value", valueName: "GROUP", help: "create the group under GROUP (made when missing, kept afterwards); default $CGROUPKIT_PARENT" },
   { name: "memory", takes: "value", valueName: "SIZE", help: "memory limit: 64M, 1G (base 1024) or max" },
   { name: "memory-swap", takes: "value", valueName: "SIZE", help: "memory plus swap limit, as docker and OCI count it (equal to --memory: no swap), or max" },
   { name: "cpu-weight", takes: "value", valueName: "W", help: "CPU weight 1..10000 (v1: converted to cpu.shares)" },

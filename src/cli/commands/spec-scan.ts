@@ -5,12 +5,12 @@ import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import type { CgroupHierarchy } from "../../cgroup/mounts.js";
-import { optionValue } from "../args.js";
 import { matchFileName, type ManifestEntry } from "../control-files.js";
 import { groupArg, layoutOf, type CliContext } from "../context.js";
 import { table } from "../output.js";
 import type { Verb } from "../verb.js";
 import { defaultControllers } from "./groups.js";
+import { parentGroup } from "./run.js";
 
 type Access = "ro" | "rw" | "wo" | "none";
 
@@ -67,15 +67,15 @@ export const specScanVerb: Verb = {
     "the spec: files it lacks, files whose access (the owner's mode bits) differs, files found below the\n" +
     "root that the spec places at the root only, and root files it places below only. cgroup2 shows a\n" +
     "controller's files in the probe only where the root already enables it; nothing is enabled for the scan.",
-  syntax: { options: [{ name: "parent", takes: "value", valueName: "GROUP", help: "create the probe group under GROUP" }], positionals: { min: 0, max: 0 } },
+  syntax: { options: [{ name: "parent", takes: "value", valueName: "GROUP", help: "create the probe group under GROUP; default $CGROUPKIT_PARENT" }], positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit spec scan", "what this kernel has that the spec lacks"],
     ["cgroupkit spec scan --json > kernel-$(uname -r).json", "as JSON, for a spec update"],
   ],
   async run(ctx: CliContext) {
     const layout = await ctx.layout();
-    const parent = optionValue(ctx.args, "parent");
-    const probeName = groupArg(`${parent === undefined ? "" : `${parent.replace(/^\/+/, "")}/`}cgroupkit-scan-${randomBytes(4).toString("hex")}`);
+    const parent = parentGroup(ctx.args);
+    const probeName = groupArg(`${parent === undefined ? "" : `${parent}/`}cgroupkit-scan-${randomBytes(4).toString("hex")}`);
     const hierarchies = layout.hierarchies.filter((h) => h.mountPoint !== undefined && h.root === "/");
     const seen = new Map<string, Seen>();
     const note = async (h: CgroupHierarchy, dir: string, atRoot: boolean) => {

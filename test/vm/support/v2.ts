@@ -57,6 +57,11 @@ export function newGroup(): string {
   return dir;
 }
 
+/** Remove `dir` (a test-owned group) in {@link cleanupGroups}, for groups created by the code under test. */
+export function track(dir: string): void {
+  created.push(dir);
+}
+
 export function cleanupGroups(): void {
   const errors: unknown[] = [];
   for (const dir of created.splice(0).reverse()) {

@@ -23,9 +23,13 @@ type Request = { type: "b" | "c"; major: number; minor: number; bits: number };
 
 /**
  * The writes that take a group from `from` to `to`, one rule each, ordered so that no state on
- * the way allows anything that neither end allows, and (where both ends share a default) no
- * state on the way denies anything that both ends allow. Access is taken away first and given
- * afterwards whenever that keeps every device both ends allow.
+ * the way allows anything that neither end allows (always), and, where both ends share a default,
+ * no state on the way denies anything both ends allow. The second holds whenever every exception
+ * changes one way (its access only grows or only shrinks) and for every default-allow pair; when an
+ * exception's access changes sideways amid overlapping wildcard exceptions, a dead end can exist
+ * in which no order keeps both (e.g. `b *:3 m`, `b 1:3 r` to `b 1:3 m`, `b *:3 rw`): the plan then
+ * denies briefly rather than allow more. Whole changes come before partial ones, and taking
+ * access away before giving it, whenever that keeps both properties.
  *
  * What v1 cannot avoid: switching the default takes `a`, which clears every exception. From
  * default-allow to default-deny the plan passes through deny-all (never more permissive than

@@ -45,27 +45,42 @@ export class UnsafeDeviceTransitionError extends CgroupError {
 }
 
 /**
- * Applying a device policy to a v1 group failed. `deniedAll` says whether the group was then
- * made deny-all (fail closed, `devices.list` empty); when false the group's device access is
- * unknown and the message says so.
+ * Applying a device policy failed, through v1 `devices.*` or a cgroup2 eBPF program. `deniedAll` says
+ * whether the group was then made deny-all (fail closed); when false the message says what access is left.
  * @public
  */
 export class DeviceAclError extends CgroupError {
   /** The group directory. */
   readonly dir: string;
+  /** How the policy was being enforced. */
+  readonly mechanism: "v1" | "ebpf";
   /** What failed: the write, the read-back check, or the read of the current state. */
   readonly failed: string;
   /** The write that failed, when a write failed. */
   readonly write: V1Write | undefined;
   /** True when the group was left deny-all after the failure. */
   readonly deniedAll: boolean;
-  constructor(dir: string, failed: string, deniedAll: boolean, options: { write?: V1Write; cause?: unknown; closeError?: unknown } = {}) {
+  constructor(
+    dir: string,
+    failed: string,
+    deniedAll: boolean,
+    options: { mechanism?: "v1" | "ebpf"; write?: V1Write; cause?: unknown; closeError?: unknown } = {},
+  ) {
+    const mechanism = options.mechanism ?? "v1";
     const cause = options.cause instanceof Error ? `: ${options.cause.message}` : options.cause === undefined ? "" : `: ${String(options.cause)}`;
-    const outcome = deniedAll
-      ? "the group is now deny-all (devices.list is empty)"
-      : `the group could NOT be made deny-all (${options.closeError instanceof Error ? options.closeError.message : String(options.closeError)}); its device access is unknown`;
-    super("ERR_DEVICE_ACL", `${dir}: applying the device policy failed at ${failed}${cause}; ${outcome}`, { cause: options.cause });
+    const closeError = options.closeError instanceof Error ? options.closeError.message : String(options.closeError);
+    const outcome =
+      mechanism === "v1"
+        ? deniedAll
+          ? "the group is now deny-all (devices.list is empty)"
+          : `the group could NOT be made deny-all (${closeError}); its device access is unknown`
+        : deniedAll
+          ? "the group now has a deny-all device program (fail closed)"
+          : `the group could NOT be given a deny-all program (${closeError}); its device access is whatever was attached before`;
+    const what = mechanism === "v1" ? "the device policy" : "the eBPF device policy";
+    super("ERR_DEVICE_ACL", `${dir}: applying ${what} failed at ${failed}${cause}; ${outcome}`, { cause: options.cause });
     this.dir = dir;
+    this.mechanism = mechanism;
     this.failed = failed;
     this.write = options.write;
     this.deniedAll = deniedAll;

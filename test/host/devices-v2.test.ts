@@ -12,7 +12,8 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BPF_F_ALLOW_MULTI, BPF_F_REPLACE, loadDeviceProgram } from "../../src/devices/ebpf/bpf.js";
 import { applyV2DevicePolicy, DEVICE_PROGRAM_NAME, kernelBpfOps, queryV2DevicePrograms, removeV2DevicePolicy, type BpfDeviceOps } from "../../src/devices/ebpf/apply.js";
-import { BpfError, V2DeviceAclError } from "../../src/devices/ebpf/errors.js";
+import { BpfError } from "../../src/devices/ebpf/errors.js";
+import { DeviceAclError } from "../../src/devices/errors.js";
 import { encodeInsns, BPF } from "../../src/devices/ebpf/insn.js";
 import { DevicePolicy } from "../../src/devices/policy.js";
 import { devicePreset } from "../../src/devices/presets.js";
@@ -327,7 +328,7 @@ describe.skipIf(!usable)("cgroup v2 device programs on the host kernel", () => {
       } catch (err) {
         error = err;
       }
-      expect(error).toBeInstanceOf(V2DeviceAclError);
+      expect(error).toBeInstanceOf(DeviceAclError);
       expect(error).toMatchObject({ failed: "attach", deniedAll: true, code: "ERR_DEVICE_ACL" });
       const ours = queryV2DevicePrograms(group).programs.filter((p) => p.ours);
       expect(ours).toHaveLength(1);
@@ -339,7 +340,7 @@ describe.skipIf(!usable)("cgroup v2 device programs on the host kernel", () => {
     });
 
     it("a program the kernel refuses to load leaves deny-all; a failed first attach too", () => {
-      expect(() => applyV2DevicePolicy(group, devicePreset("libvirt-lxc"), { ops: failing("load", 1, "EACCES") })).toThrow(V2DeviceAclError);
+      expect(() => applyV2DevicePolicy(group, devicePreset("libvirt-lxc"), { ops: failing("load", 1, "EACCES") })).toThrow(DeviceAclError);
       expect(queryV2DevicePrograms(group).programs.map((p) => p.xlatedInsns)).toEqual([2]);
       expect(probe(group, nullProbe(), scratch)).toEqual(["EPERM"]);
       removeV2DevicePolicy(group);

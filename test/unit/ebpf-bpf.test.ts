@@ -2,7 +2,8 @@
 // input checks that run before any syscall.
 import { describe, expect, it } from "vitest";
 import { BPF_SYSCALL_NUMBERS, bpfSyscallNumber, loadDeviceProgram, parseProcessedInsns } from "../../src/devices/ebpf/bpf.js";
-import { BpfError, V2DeviceAclError } from "../../src/devices/ebpf/errors.js";
+import { BpfError } from "../../src/devices/ebpf/errors.js";
+import { DeviceAclError } from "../../src/devices/errors.js";
 import { CgroupError, InvalidValueError, UnsupportedError } from "../../src/runtime/errors.js";
 
 describe("bpf(2) syscall numbers", () => {
@@ -37,10 +38,10 @@ describe("errors", () => {
     expect(err.verifierLog).toBe(log);
   });
 
-  it("V2DeviceAclError says whether the group was left deny-all", () => {
-    const closed = new V2DeviceAclError("/g", "attach", true, new Error("boom"));
+  it("DeviceAclError (ebpf) says whether the group was left deny-all", () => {
+    const closed = new DeviceAclError("/g", "attach", true, { mechanism: "ebpf", cause: new Error("boom") });
     expect(closed.message).toMatch(/failed at attach: boom; the group now has a deny-all device program/);
-    const open = new V2DeviceAclError("/g", "load", false, new Error("boom"), new Error("also"));
+    const open = new DeviceAclError("/g", "load", false, { mechanism: "ebpf", cause: new Error("boom"), closeError: new Error("also") });
     expect(open.message).toMatch(/could NOT be given a deny-all program \(also\)/);
     expect(open.deniedAll).toBe(false);
   });

@@ -15,7 +15,8 @@ import * as fs from "node:fs";
 import { CgroupIoError, InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
 import * as bpf from "./bpf.js";
 import { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type DeviceFilterPolicy } from "./compile.js";
-import { BpfError, V2DeviceAclError } from "./errors.js";
+import { DeviceAclError } from "../errors.js";
+import { BpfError } from "./errors.js";
 
 /** Name given to every device program this package loads (prog_name, at most 15 bytes). @public */
 export const DEVICE_PROGRAM_NAME = "cgroupkit_dev";
@@ -231,10 +232,10 @@ function loadAndAttach(ops: BpfDeviceOps, cgroupFd: number, dir: string, program
  * replaced with no moment where none is attached; the result is checked with BPF_PROG_QUERY.
  * The kernel keeps the program attached after this process exits, until the group is removed.
  * Fails closed: when anything fails once the group may have been touched, the group is given
- * a deny-all program and a {@link V2DeviceAclError} says so.
+ * a deny-all program and a {@link DeviceAclError} says so.
  * @throws InvalidValueError for a malformed policy or the hierarchy's root group (nothing touched); UnsupportedError when the
  * directory is not on cgroup2 or the platform has no bpf(2); CgroupIoError when it cannot be
- * opened; V2DeviceAclError for a failure after that (with `deniedAll`).
+ * opened; DeviceAclError for a failure after that (with `deniedAll`).
  * @public
  */
 export function applyV2DevicePolicy(cgroupDir: string, policy: DeviceFilterPolicy, options: V2DeviceOptions = {}): V2ApplyResult {
@@ -273,10 +274,10 @@ function failClosed(ops: BpfDeviceOps, cgroupFd: number, dir: string, failed: st
         ops.close(loaded.fd);
       }
     } catch {
-      throw new V2DeviceAclError(dir, failed, false, cause, closeError);
+      throw new DeviceAclError(dir, failed, false, { mechanism: "ebpf", cause, closeError });
     }
   }
-  throw new V2DeviceAclError(dir, failed, true, cause);
+  throw new DeviceAclError(dir, failed, true, { mechanism: "ebpf", cause });
 }
 
 /**

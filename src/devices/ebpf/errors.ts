@@ -46,27 +46,3 @@ export class BpfError extends CgroupError {
   }
 }
 
-/**
- * Applying a device policy to a cgroup v2 group failed after the group was touched.
- * `deniedAll` true: the group was then given a deny-all device program (fail closed); false:
- * that too failed, and the message says what is attached as far as known.
- * @public
- */
-export class V2DeviceAclError extends CgroupError {
-  /** The group directory. */
-  readonly dir: string;
-  /** The step that failed: "query", "load", "attach" or "verify". */
-  readonly failed: string;
-  /** True when the group was left with a deny-all program after the failure. */
-  readonly deniedAll: boolean;
-  constructor(dir: string, failed: string, deniedAll: boolean, cause: unknown, closeError?: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const outcome = deniedAll
-      ? "the group now has a deny-all device program (fail closed)"
-      : `the group could NOT be given a deny-all program (${closeError instanceof Error ? closeError.message : String(closeError)}); its device access is whatever was attached before`;
-    super("ERR_DEVICE_ACL", `${dir}: applying the eBPF device policy failed at ${failed}: ${why}; ${outcome}`, { cause });
-    this.dir = dir;
-    this.failed = failed;
-    this.deniedAll = deniedAll;
-  }
-}

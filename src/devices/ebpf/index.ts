@@ -3,7 +3,7 @@ export { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type De
 export { deviceFilterContext, DeviceFilterRuntimeError, runDeviceFilter, type DeviceFilterContext } from "./interpret.js";
 export { decodeInsns, disassemble, encodeInsns, type BpfInsn } from "./insn.js";
 export { BPF_F_ALLOW_MULTI, BPF_F_ALLOW_OVERRIDE, BPF_F_REPLACE, type BpfProgramInfo, type BpfQueryResult, type LoadedProgram } from "./bpf.js";
-export { BpfError, V2DeviceAclError, type BpfCommandName } from "./errors.js";
+export { BpfError, type BpfCommandName } from "./errors.js";
 export {
   applyV2DevicePolicy,
   DEVICE_PROGRAM_NAME,

@@ -187,7 +187,10 @@ async function main(): Promise<number> {
     const initramfs = buildInitramfs(pre, dir, initScript(pre, token, process.argv.slice(2)));
     log(`kernel ${pre.kernel}, modules ${pre.modules.map((m) => m.name).join(" ")}, busybox ${pre.busybox}, initramfs ${(fs.statSync(initramfs).size / 1024).toFixed(0)} KiB, timeout ${timeoutSeconds} s`);
     const args = [
-      "-accel", "tcg",
+      // One host thread for both vCPUs: with multi-threaded TCG, a vCPU can run a stale translation of
+      // kernel text another vCPU just live-patched (static keys flip when a BPF program attaches), and
+      // the kernel dies of an unexpected int3.
+      "-accel", "tcg,thread=single",
       "-m", "2048",
       "-smp", "2",
       "-nographic", "-no-reboot",
@@ -201,6 +204,7 @@ async function main(): Promise<number> {
     runningQemu = qemu;
     let result: LaneResult | undefined;
     let panicked = false;
+    const oopses: string[] = [];
     let timedOut = false;
     let pending = "";
     const closing = new RegExp(`VM-RESULT ${token} (\\d+) passed, (\\d+) failed, (\\d+) skipped, (\\d+) files, exit (\\d+)$`);
@@ -211,6 +215,7 @@ async function main(): Promise<number> {
       const m = closing.exec(line);
       if (m) result = { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]), files: Number(m[4]), vitestExit: Number(m[5]) };
       if (/Kernel panic - not syncing/.test(line)) panicked = true;
+      if (/\] (Oops|BUG|WARNING):/.test(line)) oopses.push(line.trim());
     };
     // Line-buffered, so a terminal control sequence split across reads is still dropped whole.
     qemu.stdout.on("data", (chunk: Buffer) => {
@@ -237,6 +242,7 @@ async function main(): Promise<number> {
     const problems: string[] = [];
     if (timedOut) problems.push(`the VM did not finish within ${timeoutSeconds} s and was killed (set CGROUPKIT_VM_TIMEOUT to allow more)`);
     if (panicked) problems.push("the kernel panicked");
+    if (oopses.length) problems.push(`the kernel reported ${oopses.length} oops/BUG/WARNING: ${oopses[0]}`);
     if (!timedOut && (exit.code !== 0 || exit.signal)) problems.push(`qemu exited with ${exit.signal ?? `status ${exit.code}`}`);
     if (!result) problems.push("the closing VM-RESULT line never arrived: the suite did not finish inside the VM");
     else {

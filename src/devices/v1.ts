@@ -1,7 +1,8 @@
 // cgroup v1 device ACL: plan the writes from the current state to a target, apply them one
 // write(2) each, verify by reading devices.list back, and fail closed (deny-all) on any failure.
 import * as path from "node:path";
-import { ALL_DEVICES, formatDeviceRule } from "../runtime/device-rule.js";
+import { DevicesV1 } from "../../generated/index.js";
+import { ALL_DEVICES } from "../runtime/device-rule.js";
 import { InvalidValueError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { DeviceAclError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
@@ -188,25 +189,24 @@ export async function applyV1DevicePolicy(
 ): Promise<V1ApplyResult> {
   if (typeof dir !== "string" || dir === "") throw new InvalidValueError(undefined, dir, "expected the group's directory");
   if (!(policy instanceof DevicePolicy)) throw new InvalidValueError(path.join(dir, "devices.allow"), policy, "expected a DevicePolicy");
-  const listPath = path.join(dir, "devices.list");
+  const devices = new DevicesV1(dir, fs);
   let before: DevicePolicy;
   try {
-    before = DevicePolicy.fromDevicesList(await fs.readFile(listPath), listPath);
+    before = await readList(devices);
   } catch (err) {
     throw await failClosed(dir, fs, "reading devices.list", err);
   }
   const writes = planV1Transition(before, policy, options);
   for (const [i, write] of writes.entries()) {
-    const text = write.rule.type === "a" ? "a" : formatDeviceRule(write.rule);
     try {
-      await fs.writeFile(path.join(dir, write.file), text);
+      await (write.file === "devices.allow" ? devices.allow : devices.deny).write(write.rule);
     } catch (err) {
       throw await failClosed(dir, fs, `write ${i + 1} of ${writes.length} (${describeV1Write(write)})`, err, write);
     }
   }
   let after: DevicePolicy;
   try {
-    after = DevicePolicy.fromDevicesList(await fs.readFile(listPath), listPath);
+    after = await readList(devices);
   } catch (err) {
     throw await failClosed(dir, fs, "reading devices.list back", err);
   }
@@ -228,16 +228,20 @@ async function failClosed(dir: string, fs: CgroupFs, failed: string, cause: unkn
   }
 }
 
+function readList(devices: DevicesV1): Promise<DevicePolicy> {
+  return devices.list.readRaw().then((text) => DevicePolicy.fromDevicesList(text, devices.list.path));
+}
+
 async function denyAll(dir: string, fs: CgroupFs): Promise<void> {
-  const listPath = path.join(dir, "devices.list");
+  const devices = new DevicesV1(dir, fs);
   try {
-    await fs.writeFile(path.join(dir, "devices.deny"), "a");
+    await devices.deny.write(ALL_DEVICES);
   } catch (err) {
     // The kernel refuses "a" in a group with children; take each listed exception away instead.
-    const current = DevicePolicy.fromDevicesList(await fs.readFile(listPath), listPath);
+    const current = await readList(devices);
     if (current.defaultAllow) throw err;
-    for (const rule of current.exceptions) await fs.writeFile(path.join(dir, "devices.deny"), formatDeviceRule(rule));
+    for (const rule of current.exceptions) await devices.deny.write(rule);
   }
-  const text = await fs.readFile(listPath);
+  const text = await devices.list.readRaw();
   if (text !== "") throw new Error(`devices.list still reads ${JSON.stringify(text)}`);
 }

@@ -1,31 +1,26 @@
-// Start a command already inside a group: a /bin/sh prelude writes its own pid into every
-// placement's cgroup.procs, and execs the command only when every write succeeded. The command's
-// first instruction therefore runs inside the group; a failed join never reaches exec.
+// Start a command already inside a group. A /bin/sh prelude starts, blocks reading fd 3, and
+// cgroupkit moves it (its pid, all placements) with Cgroup.attach; only then does it tell the
+// prelude to exec the command. The command's first instruction therefore runs inside the group,
+// and a failed move (a typed error naming the file and errno) kills the prelude before exec.
 import { spawn, type ChildProcess } from "node:child_process";
 import { constants as osConstants } from "node:os";
-import type { Readable } from "node:stream";
+import type { Duplex } from "node:stream";
 import type { Cgroup } from "../../cgroup/cgroup.js";
+import { CgroupError } from "../../runtime/errors.js";
 import { CliError } from "../context.js";
 
-/** Exit status of the prelude when a join fails (the command never started). @internal */
-export const JOIN_FAILED_STATUS = 125;
 /** Exit status for a command that cannot be found, as a shell reports it. @internal */
 export const NOT_FOUND_STATUS = 127;
 
-const JOINED = "cgroupkit-joined";
-const JOIN_FAILED = "cgroupkit-join-failed";
+const GO = "go";
 const NOT_FOUND = "cgroupkit-not-found";
 
-// $1: how many cgroup.procs paths follow; then the paths; then the command and its arguments.
-// Status lines go to fd 3 (a pipe to cgroupkit), which is closed before exec so the command never sees it.
+// fd 3 is a socket pair with cgroupkit: read the go-ahead from it, report a missing command on it,
+// and close it before exec so the command never sees it. Without a go-ahead (EOF) nothing runs.
 const PRELUDE = [
-  "n=$1; shift",
-  'while [ "$n" -gt 0 ]; do',
-  `  if ! { echo $$ > "$1"; } 2>&3; then echo "${JOIN_FAILED} $1" >&3; exit ${JOIN_FAILED_STATUS}; fi`,
-  '  shift; n=$((n - 1))',
-  "done",
-  `if ! command -v -- "$1" > /dev/null 2>&1; then echo "${NOT_FOUND}" >&3; exit ${NOT_FOUND_STATUS}; fi`,
-  `echo ${JOINED} >&3`,
+  "IFS= read -r verdict <&3 || exit 125",
+  `[ "$verdict" = ${GO} ] || exit 125`,
+  `if ! command -v -- "$1" > /dev/null 2>&1; then echo ${NOT_FOUND} >&3; exit ${NOT_FOUND_STATUS}; fi`,
   "exec 3>&-",
   'exec "$@"',
 ].join("\n");
@@ -35,7 +30,7 @@ export interface LaunchResult {
   /** The exit status a shell would report: the code, or 128 + the signal number. */
   readonly status: number;
   readonly signal: NodeJS.Signals | null;
-  /** False when the prelude stopped before exec (join failure or command not found). */
+  /** False when a signal came before the go-ahead: the command never ran. */
   readonly started: boolean;
   readonly wallMs: number;
 }
@@ -86,7 +81,7 @@ export function signalStatus(signal: NodeJS.Signals): number {
   return 128 + (osConstants.signals[signal] ?? 0);
 }
 
-async function readAll(stream: Readable): Promise<string> {
+async function readAll(stream: Duplex): Promise<string> {
   let text = "";
   stream.setEncoding("utf8");
   for await (const chunk of stream) text += chunk as string;
@@ -95,34 +90,37 @@ async function readAll(stream: Readable): Promise<string> {
 
 /**
  * Run `command` inside `cg` (every placement), stdio inherited, signals relayed by `relay`.
- * @throws CliError when the group could not be joined (the command did not start)
+ * @throws CliError when the group could not be joined (the command did not start), or the command cannot be found (status 127)
  * @internal
  */
 export async function launchInGroup(cg: Cgroup, command: readonly string[], relay: SignalRelay): Promise<LaunchResult> {
-  const procs = cg.placements.map((p) => `${p.dir}/cgroup.procs`);
   const started = Date.now();
-  const child = spawn("/bin/sh", ["-c", PRELUDE, "cgroupkit", String(procs.length), ...procs, ...command], {
-    stdio: ["inherit", "inherit", "inherit", "pipe"],
-  });
-  relay.attach(child);
+  const child = spawn("/bin/sh", ["-c", PRELUDE, "cgroupkit", ...command], { stdio: ["inherit", "inherit", "inherit", "pipe"] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });
-  const status = await readAll(child.stdio[3] as Readable);
-  const { code, signal } = await exited;
-  const wallMs = Date.now() - started;
-  const lines = status.split("\n").filter(Boolean);
-  if (lines.includes(JOINED)) return { status: code ?? signalStatus(signal as NodeJS.Signals), signal, started: true, wallMs };
-  const failed = lines.find((l) => l.startsWith(`${JOIN_FAILED} `));
-  if (failed !== undefined) {
-    const reason = lines
-      .filter((l) => !l.startsWith(JOIN_FAILED))
-      .map((l) => l.replace(/^cgroupkit: \d+: /, ""))
-      .join("; ");
-    throw new CliError(`could not move the command into ${failed.slice(JOIN_FAILED.length + 1)}${reason ? `: ${reason}` : ""}; it was not started`);
+  const control = child.stdio[3] as Duplex;
+  const status = readAll(control);
+  try {
+    if (child.pid === undefined) throw await exited.then(() => new CliError("could not start /bin/sh"));
+    await cg.attach(child.pid);
+  } catch (err) {
+    child.kill("SIGKILL");
+    await exited.catch(() => undefined);
+    if (err instanceof CgroupError) throw new CliError(`could not move the command into ${cg.name}: ${err.message}; it was not started`);
+    throw err;
   }
-  if (lines.includes(NOT_FOUND)) throw new CliError(`${command[0]}: command not found`, NOT_FOUND_STATUS);
-  // Killed before it reported (a signal during the prelude): the command never started.
-  return { status: code ?? signalStatus(signal as NodeJS.Signals), signal, started: false, wallMs };
+  if (relay.first !== undefined) {
+    // Interrupted while the prelude was being moved: never start the command.
+    child.kill("SIGKILL");
+    await exited.catch(() => undefined);
+    return { status: signalStatus(relay.first), signal: relay.first, started: false, wallMs: Date.now() - started };
+  }
+  relay.attach(child);
+  control.end(`${GO}\n`);
+  const [lines, { code, signal }] = await Promise.all([status, exited]);
+  const wallMs = Date.now() - started;
+  if (lines.split("\n").includes(NOT_FOUND)) throw new CliError(`${command[0]}: command not found`, NOT_FOUND_STATUS);
+  return { status: code ?? signalStatus(signal as NodeJS.Signals), signal, started: true, wallMs };
 }

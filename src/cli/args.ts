@@ -135,7 +135,7 @@ function describeCount(n: number): string {
   return n === 1 ? "1 argument" : `${n} arguments`;
 }
 
-/** ` (did you mean --x?)` for a near miss, else empty. */
+/** ` (did you mean --x?)` for a near miss, else empty. @internal */
 export function suggest(word: string, candidates: readonly string[], prefix = "--"): string {
   let best: string | undefined;
   let bestDistance = Infinity;

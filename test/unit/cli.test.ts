@@ -14,7 +14,7 @@ import { loadManifest, matchFileName, writeCodecOf, type ManifestEntry } from ".
 import { humanBytes, renderValue, toJson } from "../../src/cli/output.js";
 import { canConvert, convertValue, parseSize } from "../../src/cli/values.js";
 import { CgroupIoError, InvalidValueError } from "../../src/runtime/errors.js";
-import { nodeCgroupFs } from "../../src/runtime/fs.js";
+import { nodeCgroupFs, type CgroupDirEntry, type CgroupFs, type CgroupStat } from "../../src/runtime/fs.js";
 
 async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -324,5 +324,92 @@ describe("main: help, usage errors and error lines", () => {
       message: 'cgroupkit set: write /sys/fs/cgroup/x/memory.max value "1": EBUSY (in use: live processes, children, or an internal-process conflict)',
       exitCode: 1,
     });
+  });
+});
+
+/** An in-memory cgroup2 host: /proc files, a root group, and new groups that show a fixed set of files. */
+class FakeCgroupFs implements CgroupFs {
+  readonly files = new Map<string, { text: string; mode: number }>();
+  readonly dirs = new Set<string>();
+  constructor(
+    rootFiles: Record<string, [string, number]>,
+    private readonly childFiles: Record<string, [string, number]>,
+  ) {
+    this.files.set("/proc/self/mountinfo", { text: "30 22 0:27 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n", mode: 0o444 });
+    this.files.set("/proc/self/cgroup", { text: "0::/\n", mode: 0o444 });
+    this.dirs.add("/sys/fs/cgroup");
+    for (const [name, [text, mode]] of Object.entries(rootFiles)) this.files.set(`/sys/fs/cgroup/${name}`, { text, mode });
+  }
+  private missing(op: string, path: string): never {
+    throw new CgroupIoError(op, path, "ENOENT");
+  }
+  async readFile(path: string): Promise<string> {
+    return this.files.get(path)?.text ?? this.missing("read", path);
+  }
+  readFileSync(path: string): string {
+    return this.files.get(path)?.text ?? this.missing("read", path);
+  }
+  async writeFile(path: string, data: string): Promise<void> {
+    const file = this.files.get(path) ?? this.missing("write", path);
+    if (!path.endsWith("cgroup.kill")) file.text = `${data}\n`;
+  }
+  writeFileSync(path: string, data: string): void {
+    void this.writeFile(path, data);
+  }
+  async mkdir(path: string): Promise<void> {
+    if (this.dirs.has(path)) throw new CgroupIoError("mkdir", path, "EEXIST");
+    this.dirs.add(path);
+    for (const [name, [text, mode]] of Object.entries(this.childFiles)) this.files.set(`${path}/${name}`, { text, mode });
+  }
+  async rmdir(path: string): Promise<void> {
+    this.dirs.delete(path);
+    for (const p of [...this.files.keys()]) if (p.startsWith(`${path}/`)) this.files.delete(p);
+  }
+  async readdir(path: string): Promise<CgroupDirEntry[]> {
+    if (!this.dirs.has(path)) this.missing("readdir", path);
+    const direct = (p: string) => p.startsWith(`${path}/`) && !p.slice(path.length + 1).includes("/");
+    return [...[...this.dirs].filter(direct).map((p) => ({ name: p.slice(path.length + 1), isDirectory: true })), ...[...this.files.keys()].filter(direct).map((p) => ({ name: p.slice(path.length + 1), isDirectory: false }))];
+  }
+  async stat(path: string): Promise<CgroupStat | undefined> {
+    if (this.dirs.has(path)) return { isDirectory: true, isSymbolicLink: false, mode: 0o755, uid: 0, gid: 0 };
+    const file = this.files.get(path);
+    return file && { isDirectory: false, isSymbolicLink: false, mode: file.mode, uid: 0, gid: 0 };
+  }
+  async chown(): Promise<void> {}
+}
+
+describe("spec scan on a fake cgroup2 host", () => {
+  it("reports files the spec lacks, access that differs, and root/non-root placement that contradicts the spec; the probe is removed", async () => {
+    const fake = new FakeCgroupFs(
+      {
+        "cgroup.controllers": ["memory\n", 0o444],
+        "cgroup.subtree_control": ["memory\n", 0o644],
+        "cgroup.procs": ["1\n", 0o644],
+        "cgroup.max.depth": ["max\n", 0o444], // the spec says rw
+        "cgroup.frobnicate": ["0\n", 0o644], // unknown
+        "memory.max": ["max\n", 0o644], // the spec says non-root only
+      },
+      {
+        "cgroup.controllers": ["memory\n", 0o444],
+        "cgroup.subtree_control": ["\n", 0o644],
+        "cgroup.procs": ["", 0o644],
+        "cgroup.kill": ["", 0o200],
+        "cgroup.max.depth": ["max\n", 0o444],
+        "memory.max": ["max\n", 0o644],
+        "memory.brandnew": ["0\n", 0o644], // unknown, below the root only
+        "misc.capacity": ["\n", 0o444], // the spec says root only
+      },
+    );
+    let stdout = "";
+    const status = await main(["spec", "scan", "--json", "--parent", "cgroupkit-test-fake"], { stdout: (t) => (stdout += t), stderr: (t) => (stdout += t) }, fake);
+    expect(status).toBe(0);
+    const scan = JSON.parse(stdout);
+    expect(scan.layout).toBe("v2");
+    const brief = (list: Array<{ file: string; kernel: { access: string; where: string }; spec?: { access: string; where: string } }>) =>
+      list.map((f) => `${f.file} ${f.kernel.access} ${f.kernel.where}${f.spec ? ` / spec ${f.spec.access} ${f.spec.where}` : ""}`);
+    expect(brief(scan.missing)).toEqual(["cgroup.frobnicate rw root", "memory.brandnew rw non-root"]);
+    expect(brief(scan.accessDiffers)).toEqual(["cgroup.max.depth ro all / spec rw all"]);
+    expect(brief(scan.whereDiffers)).toEqual(["memory.max rw all / spec rw non-root", "misc.capacity ro non-root / spec ro root"]);
+    expect([...fake.dirs].filter((d) => d.includes("cgroupkit-scan-"))).toEqual([]);
   });
 });

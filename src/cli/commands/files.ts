@@ -1,6 +1,6 @@
 // `set` and `get`: typed writes and reads of control files by name, through the generated accessors.
 import { ReadableFile } from "../../runtime/accessor.js";
-import { CgroupError, CgroupIoError } from "../../runtime/errors.js";
+import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
 import { assertKnownFile, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
 import { CliError, groupArg, type CliContext } from "../context.js";
@@ -100,6 +100,7 @@ export const getVerb: Verb = {
         values[b.file.name] = await b.file.read();
       } catch (err) {
         if (!explicit && err instanceof CgroupIoError && SKIPPABLE.has(err.errno)) failures[b.file.name] = err.errno;
+        else if (!explicit && err instanceof ParseError) failures[b.file.name] = `cannot parse: ${err.reason}`;
         else if (explicit && err instanceof CgroupIoError && err.errno === "ENOENT") throw new CliError(`${b.file.name}: this kernel does not show the file in ${name} (${b.placement.dir})`);
         else throw err;
       }
@@ -118,7 +119,7 @@ export const getVerb: Verb = {
       const text = renderValue(value, codecOf.get(file) ?? "");
       ctx.print(text.includes("\n") || text === "" ? `${file}:${text === "" ? "" : `\n${text.replace(/^/gm, "\t")}`}` : `${file}: ${text}`);
     }
-    for (const [file, errno] of Object.entries(failures)) ctx.print(`${file}: (unreadable: ${errno})`);
+    for (const [file, why] of Object.entries(failures)) ctx.print(`${file}: (unreadable: ${why})`);
     return 0;
   },
 };

@@ -10,13 +10,13 @@ import * as path from "node:path";
 import { cpioNewc, gzip, isStaticElf, moduleBytes, resolveModules, type CpioMember } from "./initramfs.js";
 
 const projectRoot = path.resolve(import.meta.dirname, "../..");
-const APT_LINE = "apt-get install -y qemu-system-x86 linux-image-amd64 busybox-static iproute2";
 // 9p over virtio; null_blk for a block device that io.max / io.weight / io.stat can name; a dummy
 // network device and soft-RoCE (rdma_rxe, which needs the crc32 crypto module) for an RDMA device
 // that rdma.max can name. The VM has no modprobe, so the kernel cannot load these on demand.
 const MODULES = ["virtio_pci", "9pnet_virtio", "9p", "null_blk", "dummy", "crc32_generic", "rdma_rxe"];
 const MODULE_PARAMS: Readonly<Record<string, string>> = { dummy: "numdummies=1" };
-const timeoutSeconds = Number(process.env.CGROUPKIT_VM_TIMEOUT ?? 300);
+// About 3 minutes from qemu start to the result on a busy 2-core host; well under this on CI.
+const timeoutSeconds = Number(process.env.CGROUPKIT_VM_TIMEOUT ?? 420);
 const resultFile = path.join(projectRoot, "temp", "vm-result.json");
 let runningQemu: ChildProcess | undefined;
 
@@ -45,11 +45,17 @@ function findOnPath(binary: string): string | undefined {
   return undefined;
 }
 
-/** Every missing prerequisite, each with what to install; empty when the lane can run. */
-function checkPrerequisites(): { found?: Prerequisites; missing: string[] } {
-  const missing: string[] = [];
+interface Missing {
+  readonly what: string;
+  /** The Debian package that provides it. */
+  readonly pkg: string;
+}
+
+/** Every missing prerequisite with the package that provides it; empty when the lane can run. */
+function checkPrerequisites(): { found?: Prerequisites; missing: Missing[] } {
+  const missing: Missing[] = [];
   const qemu = findOnPath("qemu-system-x86_64");
-  if (!qemu) missing.push("qemu-system-x86_64 is not on PATH (Debian package qemu-system-x86)");
+  if (!qemu) missing.push({ what: "qemu-system-x86_64 is not on PATH", pkg: "qemu-system-x86" });
 
   // The newest /boot/vmlinuz-<v> whose /lib/modules/<v> has what the VM needs, or the one named by CGROUPKIT_VM_KERNEL.
   let kernel: string | undefined;
@@ -83,19 +89,21 @@ function checkPrerequisites(): { found?: Prerequisites; missing: string[] } {
     }
   }
   if (!kernel) {
-    missing.push(
-      `no usable kernel: need /boot/vmlinuz-<version> with matching /lib/modules/<version> holding ${MODULES.join(", ")} (Debian package linux-image-amd64)` +
+    missing.push({
+      what:
+        `no usable kernel: need /boot/vmlinuz-<version> with matching /lib/modules/<version> holding ${MODULES.join(", ")}` +
         (kernelProblems.length ? `; ${kernelProblems.join("; ")}` : ""),
-    );
+      pkg: "linux-image-amd64",
+    });
   }
 
   const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p) && isStaticElf(p));
-  if (!busybox) missing.push("no statically linked busybox at /bin/busybox or /usr/bin/busybox (Debian package busybox-static)");
+  if (!busybox) missing.push({ what: "no statically linked busybox at /bin/busybox or /usr/bin/busybox", pkg: "busybox-static" });
 
   // The suite runs the host's own tools inside the VM (the share is the host's /): `ip` and `rdma` set up the RDMA device.
-  for (const tool of ["ip", "rdma"]) if (!findOnPath(tool)) missing.push(`${tool} is not on PATH (Debian package iproute2)`);
+  for (const tool of ["ip", "rdma"]) if (!findOnPath(tool)) missing.push({ what: `${tool} is not on PATH`, pkg: "iproute2" });
   for (const [suffix, tool, pkg] of [[".xz", "xz", "xz-utils"], [".zst", "zstd", "zstd"]] as const) {
-    if (modules?.some((m) => m.file.endsWith(suffix)) && !findOnPath(tool)) missing.push(`the kernel's modules are ${tool}-compressed and ${tool} is not on PATH (Debian package ${pkg})`);
+    if (modules?.some((m) => m.file.endsWith(suffix)) && !findOnPath(tool)) missing.push({ what: `the kernel's modules are ${tool}-compressed and ${tool} is not on PATH`, pkg });
   }
 
   if (missing.length || !qemu || !kernel || !kernelVersion || !modules || !busybox) return { missing };
@@ -175,9 +183,14 @@ async function main(): Promise<number> {
     console.error("[vm-lane] the qemu lane runs on x86_64 Linux hosts only");
     return 1;
   }
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    console.error(`[vm-lane] CGROUPKIT_VM_TIMEOUT must be a positive number of seconds, not ${JSON.stringify(process.env.CGROUPKIT_VM_TIMEOUT)}`);
+    return 1;
+  }
   const { found: pre, missing } = checkPrerequisites();
   if (!pre) {
-    console.error(`[vm-lane] cannot run the qemu lane:\n  - ${missing.join("\n  - ")}\ninstall with (as root):\n  ${APT_LINE}`);
+    const packages = [...new Set(missing.map((m) => m.pkg))].join(" ");
+    console.error(`[vm-lane] cannot run the qemu lane:\n${missing.map((m) => `  - ${m.what} (Debian package ${m.pkg})`).join("\n")}\ninstall with (as root):\n  apt-get install -y ${packages}`);
     return 1;
   }
   fs.rmSync(resultFile, { force: true });

@@ -115,10 +115,23 @@ function sh(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Where the VM mounts its own tmpfs over the read-only share: the host's /tmp, unless the project
+ * or node lives there (a clone under /tmp would be hidden by it).
+ */
+function vmScratchDir(): string {
+  const inside = (file: string, dir: string) => file === dir || file.startsWith(`${dir}/`);
+  const candidates = ["/tmp", "/var/tmp", "/mnt", "/opt"];
+  const dir = candidates.find((d) => fs.existsSync(d) && !inside(projectRoot, d) && !inside(process.execPath, d));
+  if (!dir) throw new Error(`no directory for the VM's tmpfs: the project (${projectRoot}) or node (${process.execPath}) is under each of ${candidates.join(", ")}`);
+  return dir;
+}
+
 /** The VM's /init: mounts, modules, the host's `/` over 9p, cgroup2, then the suite in a chroot. */
 function initScript(pre: Prerequisites, token: string, suiteArgs: readonly string[]): string {
   const node = process.execPath;
-  const report = "/tmp/cgroupkit-vm-vitest.json";
+  const scratch = vmScratchDir();
+  const report = `${scratch}/cgroupkit-vm-vitest.json`;
   const vitest = [
     sh(node),
     "node_modules/vitest/vitest.mjs",
@@ -134,7 +147,7 @@ function initScript(pre: Prerequisites, token: string, suiteArgs: readonly strin
   ].join(" ");
   // The closing line comes from vitest's JSON report, so a crash before the report exists prints none.
   const summarize = `const r=require(${JSON.stringify(report)});console.log("VM-RESULT ${token} "+r.numPassedTests+" passed, "+r.numFailedTests+" failed, "+(r.numPendingTests+r.numTodoTests)+" skipped, "+r.testResults.length+" files, exit "+process.argv[1])`;
-  const env = `env -i HOME=/tmp TMPDIR=/tmp PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true CGROUPKIT_IN_VM=${token} NO_COLOR=1`;
+  const env = `env -i HOME=${scratch} TMPDIR=${scratch} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true CGROUPKIT_IN_VM=${token} NO_COLOR=1`;
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -150,7 +163,7 @@ mount --bind /proc /host/proc
 mount --bind /sys /host/sys
 mount -t cgroup2 none /host/sys/fs/cgroup
 mount --bind /dev /host/dev
-mount -t tmpfs tmpfs /host/tmp
+mount -t tmpfs tmpfs /host${scratch}
 echo "VM-LANE cgroup2 controllers: $(cat /host/sys/fs/cgroup/cgroup.controllers)"
 chroot /host /bin/sh -c ${sh(`cd ${sh(projectRoot)} && ${env} ${vitest}; status=$?; ${env} ${sh(node)} -e ${sh(summarize)} "$status"`)}
 poweroff -f

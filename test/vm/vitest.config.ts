@@ -1,11 +1,12 @@
 // The v2 suite, run inside the qemu VM by test/vm/lane.ts. The project is a read-only 9p share
-// there: every cache and temp file goes to the VM's tmpfs /tmp.
+// there: every cache and temp file goes to the VM's tmpfs (TMPDIR, set by the lane).
+import * as os from "node:os";
 import * as path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   root: path.resolve(import.meta.dirname, "../.."),
-  cacheDir: "/tmp/cgroupkit-vm-vite-cache",
+  cacheDir: path.join(os.tmpdir(), "cgroupkit-vm-vite-cache"),
   test: {
     include: ["test/vm/**/*.test.ts"],
     setupFiles: ["test/vm/support/guard.ts"],

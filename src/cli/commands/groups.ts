@@ -1,4 +1,5 @@
 // `create`, `delete` and `classify`: the libcgroup cgcreate / cgdelete / cgclassify of cgroupkit.
+import { CoreV2 } from "../../../generated/index.js";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
 import { CgroupIoError } from "../../runtime/errors.js";
@@ -28,7 +29,7 @@ export async function defaultControllers(layout: CgroupLayout, fs: CgroupFs): Pr
   }
   const v2 = layout.v2;
   if (v2?.mountPoint !== undefined) {
-    const enabled = (await fs.readFile(`${v2.mountPoint}/cgroup.subtree_control`)).split(/\s+/).filter(Boolean);
+    const enabled = await new CoreV2(v2.mountPoint, fs).subtreeControl.read();
     out.push(...enabled.filter((c) => v2.controllers.includes(c)));
   }
   return out;

@@ -2,8 +2,8 @@
 import type { Cgroup } from "../cgroup/cgroup.js";
 import { UnsupportedError } from "../runtime/errors.js";
 import { applyV2DevicePolicy, queryV2DevicePrograms, type V2ApplyResult } from "./ebpf/apply.js";
-import { DevicePolicy } from "./policy.js";
-import { applyV1DevicePolicy, type V1ApplyResult } from "./v1.js";
+import type { DevicePolicy } from "./policy.js";
+import { applyV1DevicePolicy, readV1DevicePolicy, type V1ApplyResult } from "./v1.js";
 
 /** What {@link applyDevicePolicy} did, by mechanism. @public */
 export type DeviceApplyResult =
@@ -35,6 +35,6 @@ export async function applyDevicePolicy(cg: Cgroup, policy: DevicePolicy): Promi
  */
 export async function readDevicePolicy(cg: Cgroup): Promise<{ mechanism: "v1" | "ebpf"; dir: string; policy?: DevicePolicy; programs?: ReturnType<typeof queryV2DevicePrograms>["programs"] }> {
   const { mechanism, dir } = deviceTarget(cg);
-  if (mechanism === "v1") return { mechanism, dir, policy: DevicePolicy.fromDevicesList(await cg.fs.readFile(`${dir}/devices.list`), `${dir}/devices.list`) };
+  if (mechanism === "v1") return { mechanism, dir, policy: await readV1DevicePolicy(dir, cg.fs) };
   return { mechanism, dir, programs: queryV2DevicePrograms(dir).programs };
 }

@@ -232,6 +232,11 @@ function readList(devices: DevicesV1): Promise<DevicePolicy> {
   return devices.list.readRaw().then((text) => DevicePolicy.fromDevicesList(text, devices.list.path));
 }
 
+/** The policy a v1 devices group holds, read from its `devices.list`. @internal */
+export function readV1DevicePolicy(dir: string, fs: CgroupFs = nodeCgroupFs): Promise<DevicePolicy> {
+  return readList(new DevicesV1(dir, fs));
+}
+
 async function denyAll(dir: string, fs: CgroupFs): Promise<void> {
   const devices = new DevicesV1(dir, fs);
   try {

@@ -16,6 +16,8 @@ import { caseMarkdown, machineMarkdown, verdictMarkdown, verdicts, type Machine 
 import { INSTALL_HINT, findLibcgroupTools } from "./tools.js";
 import type { BenchContext, CaseResult } from "./types.js";
 
+const RESULTS_START = "<!-- bench:results:start (written by npm run bench) -->";
+const RESULTS_END = "<!-- bench:results:end -->";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CASES = {
   read: { run: readCase, needsRoot: true, needsBuild: false },
@@ -140,12 +142,23 @@ async function main(): Promise<void> {
   }
   const end = { ...info, loadAverageEnd: os.loadavg() };
   const list = verdicts(results);
-  const markdown = [`## Performance`, "", machineMarkdown(end), "", verdictMarkdown(list), ...results.map(caseMarkdown)].join("\n");
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const markdown = [machineMarkdown(end, totalSeconds), "", verdictMarkdown(list), ...results.map(caseMarkdown)].join("\n");
   console.log(markdown);
   fs.mkdirSync(args.out, { recursive: true });
   const json = path.join(args.out, "latest.json");
-  fs.writeFileSync(json, `${JSON.stringify({ machine: end, totalSeconds: (performance.now() - t0) / 1000, verdicts: list, cases: results }, null, 2)}\n`);
+  fs.writeFileSync(json, `${JSON.stringify({ machine: end, totalSeconds, verdicts: list, cases: results }, null, 2)}\n`);
   fs.writeFileSync(path.join(args.out, "latest.md"), `${markdown}\n`);
+  // A full run into the default place is the published one: it replaces the results in bench/README.md.
+  const full = !args.quick && args.only.length === Object.keys(CASES).length && args.out === path.join(ROOT, "bench", "results");
+  if (full) {
+    const readme = path.join(ROOT, "bench", "README.md");
+    const text = fs.readFileSync(readme, "utf8");
+    const start = text.indexOf(RESULTS_START);
+    const stop = text.indexOf(RESULTS_END);
+    if (start < 0 || stop < start) process.stderr.write(`bench: ${readme} lacks the ${RESULTS_START} … ${RESULTS_END} markers; not updated\n`);
+    else fs.writeFileSync(readme, `${text.slice(0, start + RESULTS_START.length)}\n\n${markdown}\n${text.slice(stop)}`);
+  }
   process.stderr.write(`bench: wrote ${path.relative(process.cwd(), json)} and latest.md (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 

@@ -14,7 +14,6 @@ import * as fs from "node:fs";
 import { CgroupIoError } from "../src/runtime/errors.js";
 import type { CgroupDirEntry, CgroupFs, CgroupStat } from "../src/runtime/fs.js";
 
-const NON_ASCII = /[^\x00-\x7f]/;
 const { O_WRONLY, O_NOFOLLOW } = fs.constants;
 
 function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
@@ -26,7 +25,8 @@ export class SyncCgroupFs implements CgroupFs {
   readFileSync(path: string): string {
     try {
       const text = fs.readFileSync(path, "utf8");
-      return NON_ASCII.test(text) ? fs.readFileSync(path, "latin1") : text;
+      // A utf8-decoded string is all ASCII exactly when its utf8 length equals its length.
+      return Buffer.byteLength(text, "utf8") === text.length ? text : fs.readFileSync(path, "latin1");
     } catch (err) {
       throw ioError("read", path, err);
     }

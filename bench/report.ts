@@ -41,8 +41,8 @@ function num(value: number, digits = 3): string {
   return value.toPrecision(digits);
 }
 
-function ratioText(r: ContenderResult["ratio"]): string {
-  if (!r) return "(reference)";
+function ratioText(r: ContenderResult["ratio"], isReference: boolean): string {
+  if (!r) return isReference ? "(reference)" : "";
   return `${r.median.toFixed(2)}× (${r.p25.toFixed(2)}–${r.p75.toFixed(2)})`;
 }
 
@@ -79,13 +79,14 @@ export function caseMarkdown(c: CaseResult): string {
     parts.push(`**${row.subject}**`, "");
     if (row.results.length > 0) {
       const header = ["contender", `median ${c.unit}`, "p25–p75", "min–max", ...(c.throughputUnit ? [c.throughputUnit] : []), "ratio (p25–p75)", "vs"];
+      const references = new Set(row.results.map((r) => r.ratio?.vs));
       const rows = row.results.map((r) => [
         r.name,
         num(r.perOp.median * scale),
         `${num(r.perOp.p25 * scale)}–${num(r.perOp.p75 * scale)}`,
         `${num(r.perOp.min * scale)}–${num(r.perOp.max * scale)}`,
         ...(c.throughputUnit ? [num(1 / r.perOp.median)] : []),
-        ratioText(r.ratio),
+        ratioText(r.ratio, references.has(r.name)),
         r.ratio?.vs ?? "",
       ]);
       for (const s of row.skipped ?? []) rows.push([s.name, "skipped", "", "", ...(c.throughputUnit ? [""] : []), s.reason, ""]);
@@ -104,12 +105,12 @@ export function caseMarkdown(c: CaseResult): string {
   return parts.join("\n");
 }
 
-export function machineMarkdown(m: Machine): string {
+export function machineMarkdown(m: Machine, totalSeconds: number): string {
   return [
     `- Machine: ${m.cpu}, ${m.cores} cores visible, ${m.memoryGiB} GiB; ${m.os}; Linux ${m.kernel}; cgroup layout ${m.cgroupLayout}`,
     `- Node ${m.node}; libcgroup: ${m.libcgroup}`,
     `- Load average at start ${m.loadAverageStart.map((l) => l.toFixed(2)).join(" ")}${m.loadAverageEnd ? `, at end ${m.loadAverageEnd.map((l) => l.toFixed(2)).join(" ")}` : ""} (a shared machine: compare ratios, not absolute times)`,
-    `- ${m.date}, commit ${m.commit}; reproduce with \`${m.command}\` (as root)`,
+    `- ${m.date}, commit ${m.commit}; the whole run took ${Math.round(totalSeconds)} s; reproduce with \`${m.command}\` (as root)`,
   ].join("\n");
 }
 

@@ -8,6 +8,7 @@ import { libcgroupMissing, runTool } from "../tools.js";
 import type { BenchContext, CaseResult, CaseRow, Skipped } from "../types.js";
 
 const GROUPS = 200;
+const RUN_NAME = "cgroupkit run --parent P -- true (create, devices libvirt-lxc, summary, remove)";
 
 function runOk(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): string {
   const r = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: env ?? process.env });
@@ -89,6 +90,7 @@ export async function cliCase(ctx: BenchContext): Promise<CaseResult> {
   const runContenders: Contender[] = [
     { name: "/bin/true (spawn only)", ops: sample, run: () => void sampled().forEach(() => runOk("/bin/true", [])) },
     { name: "node -e 0 (node start-up)", ops: sample, run: () => void sampled().forEach(() => runOk(node, ["-e", "0"])) },
+    { name: "cgroupkit --help (start-up + CLI modules)", ops: sample, run: () => void sampled().forEach(() => runOk(node, cgroupkit("--help"))) },
   ];
   const cgexecSkip = libcgroupMissing(ctx.libcgroup, ["cgexec"]);
   const controllers = onV1 ? "memory,cpu,cpuacct,pids" : "memory,cpu,pids";
@@ -110,22 +112,26 @@ export async function cliCase(ctx: BenchContext): Promise<CaseResult> {
   }
   const probeRun = spawnSync(node, cgroupkit("run", "--parent", parent, "--", "true"), { encoding: "utf8" });
   if (probeRun.status === 0) {
-    runContenders.push({ name: "cgroupkit run --parent P -- true (create, limits none, devices libvirt-lxc, summary, remove)", ops: sample, vs, run: () => void sampled().forEach(() => runOk(node, cgroupkit("run", "--parent", parent, "--", "true"))) });
+    runContenders.push({ name: RUN_NAME, ops: sample, vs, run: () => void sampled().forEach(() => runOk(node, cgroupkit("run", "--parent", parent, "--", "true"))) });
   } else execSkipped.push({ name: "cgroupkit run", reason: `failed here: exit ${probeRun.status}: ${`${probeRun.stderr}`.trim().slice(0, 200)}` });
   const runResults = await compare(runContenders, { rounds: ctx.quick ? 2 : 4, warmup: 1 });
   rows.push({ subject: `exec/run: one \`true\` per process (${sample} per round)`, results: runResults, skipped: execSkipped });
   ctx.progress("cli exec/run");
 
-  const startup = median(perInvocation, "node -e 0 (node start-up)");
-  const helpTime = median(perInvocation, "cgroupkit --help (start-up + CLI modules)");
-  const getTime = median(perInvocation, `cgroupkit get GROUP ${files.length} files`);
-  const startupRun = median(runResults, "node -e 0 (node start-up)");
+  // Shares from medians of the same rounds: node start-up, then loading the CLI's modules
+  // (`--help` minus start-up), then the rest (the verb's own work, and for run/exec the child).
   const shares: Array<(string | number)[]> = [];
-  if (getTime !== undefined) shares.push(["cgroupkit get", (getTime * 1e3).toFixed(1), pct(startup, getTime), pct(helpTime !== undefined && startup !== undefined ? helpTime - startup : undefined, getTime), pct(helpTime !== undefined ? getTime - helpTime : undefined, getTime)]);
-  for (const r of runResults) {
-    if (!r.name.startsWith("cgroupkit")) continue;
-    shares.push([r.name.split(" (")[0]!, (r.perOp.median * 1e3).toFixed(1), pct(startupRun, r.perOp.median), pct(helpTime !== undefined && startup !== undefined ? helpTime - startup : undefined, r.perOp.median), pct(helpTime !== undefined ? r.perOp.median - (helpTime - (startup ?? 0)) - (startupRun ?? 0) : undefined, r.perOp.median)]);
-  }
+  const share = (results: readonly ContenderResult[], name: string, label: string) => {
+    const total = median(results, name);
+    const startup = median(results, "node -e 0 (node start-up)");
+    const help = median(results, "cgroupkit --help (start-up + CLI modules)");
+    if (total === undefined || startup === undefined || help === undefined) return;
+    const ms = (x: number) => (x * 1e3).toFixed(0);
+    shares.push([label, ms(total), `${ms(startup)} (${pct(startup, total)})`, `${ms(help - startup)} (${pct(help - startup, total)})`, `${ms(total - help)} (${pct(total - help, total)})`]);
+  };
+  share(perInvocation, `cgroupkit get GROUP ${files.length} files`, "cgroupkit get GROUP (5 files)");
+  share(runResults, "cgroupkit exec GROUP -- true", "cgroupkit exec GROUP -- true");
+  share(runResults, RUN_NAME, "cgroupkit run --parent P -- true");
   notes.push(
     `Files read by get: ${files.join(", ")}. The ${GROUPS} groups exist throughout; each round takes the next ${sample} of them.`,
     "cgroupkit runs as `node dist/src/cli/main.js` (the package's bin) from the tsc output; node start-up is `node -e 0` measured in the same rounds. \"CLI modules\" is `cgroupkit --help` minus node start-up: loading the CLI and the package it imports, before any cgroup work.",
@@ -137,7 +143,7 @@ export async function cliCase(ctx: BenchContext): Promise<CaseResult> {
     title,
     unit: "ms/invocation",
     rows,
-    tables: shares.length > 0 ? [{ title: "Where a cgroupkit invocation's time goes (medians)", header: ["command", "ms", "node start-up", "loading CLI modules", "the work itself"], rows: shares }] : [],
+    tables: shares.length > 0 ? [{ title: "Where a cgroupkit invocation's time goes (medians of the same rounds, ms; noise can make a small part negative)", header: ["command", "total ms", "node start-up", "loading the CLI's modules", "the verb's work (and the child)"], rows: shares }] : [],
     notes,
   };
 }

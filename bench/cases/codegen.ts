@@ -57,7 +57,7 @@ export async function codegenCase(ctx: BenchContext): Promise<CaseResult> {
   const tsx = path.join(ctx.root, "node_modules/tsx/dist/cli.mjs");
   const processTimes: number[] = [];
   let checkOutput = "";
-  for (let i = 0; i < (ctx.quick ? 1 : 3); i++) {
+  for (let i = 0; i < (ctx.quick ? 1 : 2); i++) {
     processTimes.push(
       await timeOnce(() => {
         const r = spawnSync(process.execPath, [tsx, "codegen/main.ts", "--check"], { cwd: ctx.root, encoding: "utf8" });
@@ -97,7 +97,7 @@ export async function codegenCase(ctx: BenchContext): Promise<CaseResult> {
     vs: target === "" ? undefined : "nothing (node start-up baseline)",
     run: () => void samples.get(label)!.push(probe(target)),
   }));
-  const wall = await compare(contenders, { rounds: ctx.quick ? 3 : 9, warmup: 1 });
+  const wall = await compare(contenders, { rounds: ctx.quick ? 3 : 7, warmup: 1 });
   rows.push({ subject: "Whole process: `node -e 'await import(X)'`, wall time", results: wall });
   tables.push({
     title: "Import of the compiled package, measured inside the process (median over rounds; memory after a GC)",

@@ -40,7 +40,8 @@ function planFor(probe: Cgroup): Plan {
 
 export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
   const sizes = ctx.quick ? [10, 100] : [10, 100, 1000];
-  const sample = ctx.quick ? 5 : 20;
+  // A process per step costs hundreds of ms per group: a small sample per round.
+  const sample = ctx.quick ? 4 : 8;
   const layout = await readCgroupLayout();
   const parent = ctx.groups.name("lifecycle");
   const probe = await Cgroup.create(`${parent}/probe`, { controllers: CONTROLLERS, layout });
@@ -169,7 +170,7 @@ export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
         },
       });
     }
-    const results = await compare(contenders, { rounds: ctx.quick ? 2 : n >= 1000 ? 2 : n >= 100 ? 5 : 9, warmup: n >= 1000 ? 0 : 1 });
+    const results = await compare(contenders, { rounds: ctx.quick ? 2 : n >= 1000 ? 2 : n >= 100 ? 5 : 7, warmup: n >= 1000 ? 0 : 1 });
     rows.push({ subject: `N = ${n} groups`, results, skipped });
     ctx.progress(`lifecycle N=${n}`);
   }

@@ -1,6 +1,7 @@
 // The Cgroup handle: one logical group resolved onto every hierarchy that holds its controllers.
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
+import { codecs } from "../runtime/codecs/index.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
@@ -102,10 +103,6 @@ const DELEGATE_LIST = "/sys/kernel/cgroup/delegate";
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return err instanceof CgroupIoError && codes.includes(err.errno);
-}
-
-function words(text: string): string[] {
-  return text.split(/\s+/).filter(Boolean);
 }
 
 /** The cgroup.* files of a group directory, through the generated accessors of its version. */
@@ -438,7 +435,7 @@ export class Cgroup {
     let v2Files = V2_DELEGATE_FALLBACK;
     if (this.v2Placement) {
       try {
-        v2Files = words(await this.fs.readFile(DELEGATE_LIST));
+        v2Files = codecs.lines().parse(await this.fs.readFile(DELEGATE_LIST), DELEGATE_LIST);
       } catch (err) {
         if (!isErrno(err, "ENOENT")) throw err;
       }

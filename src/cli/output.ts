@@ -1,5 +1,9 @@
 // Output: JSON that keeps 64-bit integers exact, and short human renderings of typed values.
+import { codecs } from "../runtime/codecs/index.js";
 import { formatDeviceRule, type DeviceRule } from "../runtime/device-rule.js";
+
+/** cpu/mem lists print compacted (`0-3,5`), as the kernel writes them. */
+const rangeListCodec = codecs.rangeList();
 
 /**
  * JSON text of a value; bigints are written as exact JSON numbers (a kernel counter above 2^53
@@ -53,19 +57,6 @@ function isDeviceRule(v: unknown): v is DeviceRule {
   return typeof v === "object" && v !== null && "type" in v && "major" in v && "minor" in v && "access" in v;
 }
 
-/** `[0,1,2,3,5]` → `0-3,5`. */
-function compactRanges(values: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < values.length; ) {
-    const lo = values[i] as number;
-    let hi = lo;
-    while (i + 1 < values.length && values[i + 1] === hi + 1) hi = values[++i] as number;
-    parts.push(lo === hi ? String(lo) : `${lo}-${hi}`);
-    i++;
-  }
-  return parts.join(",");
-}
-
 function scalar(v: unknown): string {
   return typeof v === "string" ? v : typeof v === "object" && v !== null ? inline(v) : String(v);
 }
@@ -84,7 +75,7 @@ function inline(v: object): string {
  * @internal
  */
 export function renderValue(value: unknown, codec: string): string {
-  if (codec === "rangeList" && Array.isArray(value)) return compactRanges(value as number[]);
+  if (codec === "rangeList" && Array.isArray(value)) return rangeListCodec.format(value as number[], undefined);
   if (codec === "cpuMax" && typeof value === "object" && value !== null) {
     const { quota, period } = value as { quota: unknown; period: unknown };
     return `${String(quota)} ${String(period)}`;

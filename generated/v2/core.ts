@@ -24,7 +24,7 @@ const FILES = {
   maxDescendants: { file: "cgroup.max.descendants", version: "v2", controller: "core", access: "rw", where: "all", codec: "limit", kernel: "4.14" },
   maxDepth: { file: "cgroup.max.depth", version: "v2", controller: "core", access: "rw", where: "all", codec: "limit", kernel: "4.14" },
   stat: { file: "cgroup.stat", version: "v2", controller: "core", access: "ro", where: "all", codec: "flatKeyed", kernel: "4.14" },
-  statLocal: { file: "cgroup.stat.local", version: "v2", controller: "core", access: "ro", where: "non-root", codec: "flatKeyed", unit: "microseconds" },
+  statLocal: { file: "cgroup.stat.local", version: "v2", controller: "core", access: "ro", where: "non-root", codec: "flatKeyed", unit: "microseconds", kernel: "6.18" },
   freeze: { file: "cgroup.freeze", version: "v2", controller: "core", access: "rw", where: "non-root", codec: "bool", kernel: "5.2" },
   kill: { file: "cgroup.kill", version: "v2", controller: "core", access: "wo", where: "non-root", codec: "int", kernel: "5.14" },
   pressureAccounting: { file: "cgroup.pressure", version: "v2", controller: "core", access: "rw", where: "all", codec: "bool", kernel: "6.1" },
@@ -134,7 +134,7 @@ export class CoreV2 extends ControllerAccessor {
   /**
    * Local statistics of this group; frozen_usec is the total time spent between a freeze request and the matching thaw.
    *
-   * File `cgroup.stat.local`: ro, non-root groups. Unit: microseconds. Present without the controller enabled. Codec: flatKeyed.
+   * File `cgroup.stat.local`: ro, non-root groups. Unit: microseconds. Since Linux 6.18. Present without the controller enabled. Codec: flatKeyed.
    * @public
    */
   get statLocal(): ReadOnlyFile<KeyedValues<"frozen_usec", bigint>> {

@@ -13,7 +13,7 @@ const percentOrMaxCodec = codecs.percentOrMax();
 const boolCodec = codecs.bool();
 const FILES = {
   stat: { file: "cpu.stat", version: "v2", controller: "cpu", access: "ro", where: "all", codec: "flatKeyed", unit: "microseconds", kernel: "4.15" },
-  statLocal: { file: "cpu.stat.local", version: "v2", controller: "cpu", access: "ro", where: "all", codec: "flatKeyed", unit: "microseconds" },
+  statLocal: { file: "cpu.stat.local", version: "v2", controller: "cpu", access: "ro", where: "all", codec: "flatKeyed", unit: "microseconds", kernel: "6.8" },
   pressure: { file: "cpu.pressure", version: "v2", controller: "cpu", access: "rw", where: "all", codec: "psi", kernel: "4.20" },
   weight: { file: "cpu.weight", version: "v2", controller: "cpu", access: "rw", where: "non-root", codec: "int", kernel: "4.15" },
   weightNice: { file: "cpu.weight.nice", version: "v2", controller: "cpu", access: "rw", where: "non-root", codec: "int", kernel: "4.15" },
@@ -47,7 +47,7 @@ export class CpuV2 extends ControllerAccessor {
   /**
    * Time this group's own runqueues spent throttled, including throttling inherited from ancestors; empty while the controller is off.
    *
-   * File `cpu.stat.local`: ro, every group. Unit: microseconds. Present without the controller enabled. Codec: flatKeyed.
+   * File `cpu.stat.local`: ro, every group. Unit: microseconds. Since Linux 6.8. Present without the controller enabled. Codec: flatKeyed.
    * @public
    */
   get statLocal(): ReadOnlyFile<KeyedValues<"throttled_usec", bigint>> {

@@ -10,9 +10,9 @@ const FILES = {
   cpusEffective: { file: "cpuset.cpus.effective", version: "v2", controller: "cpuset", access: "ro", where: "all", codec: "rangeList", kernel: "5.0" },
   mems: { file: "cpuset.mems", version: "v2", controller: "cpuset", access: "rw", where: "non-root", codec: "rangeList", kernel: "5.0" },
   memsEffective: { file: "cpuset.mems.effective", version: "v2", controller: "cpuset", access: "ro", where: "all", codec: "rangeList", kernel: "5.0" },
-  cpusExclusive: { file: "cpuset.cpus.exclusive", version: "v2", controller: "cpuset", access: "rw", where: "non-root", codec: "rangeList" },
-  cpusExclusiveEffective: { file: "cpuset.cpus.exclusive.effective", version: "v2", controller: "cpuset", access: "ro", where: "non-root", codec: "rangeList" },
-  cpusIsolated: { file: "cpuset.cpus.isolated", version: "v2", controller: "cpuset", access: "ro", where: "root", codec: "rangeList" },
+  cpusExclusive: { file: "cpuset.cpus.exclusive", version: "v2", controller: "cpuset", access: "rw", where: "non-root", codec: "rangeList", kernel: "6.7" },
+  cpusExclusiveEffective: { file: "cpuset.cpus.exclusive.effective", version: "v2", controller: "cpuset", access: "ro", where: "non-root", codec: "rangeList", kernel: "6.7" },
+  cpusIsolated: { file: "cpuset.cpus.isolated", version: "v2", controller: "cpuset", access: "ro", where: "root", codec: "rangeList", kernel: "6.8" },
   cpusPartition: { file: "cpuset.cpus.partition", version: "v2", controller: "cpuset", access: "rw", where: "non-root", codec: "string" },
 } satisfies Record<string, FileMeta>;
 
@@ -69,7 +69,7 @@ export class CpusetV2 extends ControllerAccessor {
   /**
    * CPUs the group may take exclusively when it becomes a partition root; must not overlap siblings' exclusive CPUs.
    *
-   * File `cpuset.cpus.exclusive`: rw, non-root groups. Codec: rangeList.
+   * File `cpuset.cpus.exclusive`: rw, non-root groups. Since Linux 6.7. Codec: rangeList.
    * @public
    */
   get cpusExclusive(): ReadWriteFile<number[], readonly number[] | string> {
@@ -79,7 +79,7 @@ export class CpusetV2 extends ControllerAccessor {
   /**
    * Exclusive CPUs the group can actually use for a partition, a subset of the parent's.
    *
-   * File `cpuset.cpus.exclusive.effective`: ro, non-root groups. Codec: rangeList.
+   * File `cpuset.cpus.exclusive.effective`: ro, non-root groups. Since Linux 6.7. Codec: rangeList.
    * @public
    */
   get cpusExclusiveEffective(): ReadOnlyFile<number[]> {
@@ -89,7 +89,7 @@ export class CpusetV2 extends ControllerAccessor {
   /**
    * CPUs now held by isolated partitions across the hierarchy; empty when there are none.
    *
-   * File `cpuset.cpus.isolated`: ro, root group only. Codec: rangeList.
+   * File `cpuset.cpus.isolated`: ro, root group only. Since Linux 6.8. Codec: rangeList.
    * @public
    */
   get cpusIsolated(): ReadOnlyFile<number[]> {

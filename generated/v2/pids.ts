@@ -10,7 +10,7 @@ const FILES = {
   current: { file: "pids.current", version: "v2", controller: "pids", access: "ro", where: "non-root", codec: "u64", kernel: "4.5" },
   peak: { file: "pids.peak", version: "v2", controller: "pids", access: "ro", where: "non-root", codec: "u64" },
   events: { file: "pids.events", version: "v2", controller: "pids", access: "ro", where: "non-root", codec: "flatKeyed" },
-  eventsLocal: { file: "pids.events.local", version: "v2", controller: "pids", access: "ro", where: "non-root", codec: "flatKeyed" },
+  eventsLocal: { file: "pids.events.local", version: "v2", controller: "pids", access: "ro", where: "non-root", codec: "flatKeyed", kernel: "6.11" },
 } satisfies Record<string, FileMeta>;
 
 /**
@@ -66,7 +66,7 @@ export class PidsV2 extends ControllerAccessor {
   /**
    * The pids.events counters for this group alone, not its descendants.
    *
-   * File `pids.events.local`: ro, non-root groups. Codec: flatKeyed.
+   * File `pids.events.local`: ro, non-root groups. Since Linux 6.11. Codec: flatKeyed.
    * @public
    */
   get eventsLocal(): ReadOnlyFile<KeyedValues<"max", bigint>> {

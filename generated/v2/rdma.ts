@@ -46,7 +46,7 @@ export class RdmaV2 extends ControllerAccessor {
   /**
    * Per-device highest HCA handle and object usage since the group was created.
    *
-   * File `rdma.peak`: ro, non-root groups. Codec: nestedKeyed.
+   * File `rdma.peak`: ro, non-root groups. Requires rdma peak and event accounting, documented after 6.18 (6.18 lacks it). Codec: nestedKeyed.
    * @beta
    */
   get peak(): ReadOnlyFile<Readonly<Record<string, KeyedValues<"hca_handle" | "hca_object", bigint>>>> {
@@ -56,7 +56,7 @@ export class RdmaV2 extends ControllerAccessor {
   /**
    * Per-device, per-resource hierarchical counts of allocations refused by an rdma.max limit in the subtree.
    *
-   * File `rdma.events`: ro, non-root groups. Codec: nestedKeyed.
+   * File `rdma.events`: ro, non-root groups. Requires rdma peak and event accounting, documented after 6.18 (6.18 lacks it). Codec: nestedKeyed.
    * @beta
    */
   get events(): ReadOnlyFile<Readonly<Record<string, KeyedValues<"hca_handle.max" | "hca_handle.alloc_fail" | "hca_object.max" | "hca_object.alloc_fail", bigint>>>> {
@@ -66,7 +66,7 @@ export class RdmaV2 extends ControllerAccessor {
   /**
    * The rdma.events counters for allocations made by this group itself.
    *
-   * File `rdma.events.local`: ro, non-root groups. Codec: nestedKeyed.
+   * File `rdma.events.local`: ro, non-root groups. Requires rdma peak and event accounting, documented after 6.18 (6.18 lacks it). Codec: nestedKeyed.
    * @beta
    */
   get eventsLocal(): ReadOnlyFile<Readonly<Record<string, KeyedValues<"hca_handle.max" | "hca_handle.alloc_fail" | "hca_object.max" | "hca_object.alloc_fail", bigint>>>> {

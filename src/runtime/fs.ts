@@ -39,7 +39,9 @@ export interface CgroupFs {
 }
 
 function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
+  const raw = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
+  // Linux has one errno 95; libuv names it ENOTSUP, the kernel's cgroup docs EOPNOTSUPP.
+  const code = raw === "ENOTSUP" ? "EOPNOTSUPP" : raw;
   return new CgroupIoError(op, path, code, value, err);
 }
 

@@ -2,22 +2,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { ManifestRecord } from "../../../codegen/emit.js";
 
-export interface SpecRecord {
-  version: "v1" | "v2";
-  controller: string;
-  file: string;
-  access: "ro" | "rw" | "wo";
-  codec: string;
-  writeCodec?: string;
-  where: "root" | "non-root" | "all";
-  since: string | null;
-  core: boolean;
-  requires?: string;
-  className: string;
-  property: string;
-  param?: { name: string; pattern?: string };
-}
+/** One control file of the spec, as the generator writes it. */
+export type SpecRecord = ManifestRecord;
 
 const manifestPath = path.resolve(import.meta.dirname, "../../../generated/manifest.json");
 
@@ -85,4 +73,13 @@ export const WRITABLE_SINCE: Readonly<Record<string, string>> = {
   // "memcg: add per-fd memory.peak reset" (6.12) made both peaks writable.
   "memory.peak": "6.12",
   "memory.swap.peak": "6.12",
+};
+
+/**
+ * Files that appeared at the root after they existed in children. The spec records the newest
+ * `where`; an older kernel shows them in children only. File → a kernel known to show it at the root.
+ */
+export const AT_ROOT_SINCE: Readonly<Record<string, string>> = {
+  // 6.1 shows misc.current only in children; 6.12 shows it at the root too.
+  "misc.current": "6.12",
 };

@@ -16,7 +16,7 @@ export interface Codec<R, W = R> {
 /** Values of a keyed file: typed known keys, and every other key the kernel printed. @public */
 export type KeyedValues<K extends string, V> = Readonly<Partial<Record<K, V>>> & Readonly<Record<string, V>>;
 
-/** Refuse text that the kernel would split or misread: newlines and NUL. */
+/** Refuse text that the kernel would split or misread: newlines and NUL. @public */
 export function assertOneLine(text: string, file: string | undefined, value: unknown): string {
   if (/[\n\r\0]/.test(text)) throw new InvalidValueError(file, value, "contains a newline or NUL; one write carries one line");
   return text;

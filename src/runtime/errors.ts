@@ -84,7 +84,7 @@ const ERRNO_HINT: Record<string, string> = {
   ESRCH: "no such process",
 };
 
-/** Quote a value for a message, short and on one line. */
+/** Quote a value for a message, short and on one line. @public */
 export function showValue(value: unknown): string {
   let text: string;
   if (typeof value === "bigint") text = `${value}n`;

@@ -34,12 +34,20 @@ export function loadManifest(): readonly ManifestEntry[] {
   return manifest;
 }
 
+// Compiled once per entry: `get` of a whole group matches every listed file against every template.
+const templatePatterns = new WeakMap<ManifestEntry, RegExp>();
+
 /** The template's regular expression, capturing its parameter. */
 function templatePattern(entry: ManifestEntry): RegExp | undefined {
   if (entry.param === undefined) return undefined;
-  const [before, after] = entry.file.split(/<[a-z_]+>/) as [string, string];
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`^${escape(before)}(${entry.param.pattern})${escape(after)}$`);
+  let pattern = templatePatterns.get(entry);
+  if (pattern === undefined) {
+    const [before, after] = entry.file.split(/<[a-z_]+>/) as [string, string];
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    pattern = new RegExp(`^${escape(before)}(${entry.param.pattern})${escape(after)}$`);
+    templatePatterns.set(entry, pattern);
+  }
+  return pattern;
 }
 
 /** A manifest entry a name matches, with its template parameter. @internal */

@@ -101,6 +101,11 @@ export function layoutOf(layout: CgroupLayout, keep: readonly CgroupHierarchy[])
   return { kind, hierarchies: layout.hierarchies.filter((h) => keep.includes(h)), v1, v2 };
 }
 
+/** A hierarchy as the CLI names it: `cgroup2`, `name=systemd`, or its v1 controllers (`cpu,cpuacct`). @internal */
+export function hierarchyLabel(h: CgroupHierarchy): string {
+  return h.version === "v2" ? "cgroup2" : h.name !== undefined ? `name=${h.name}` : h.controllers.join(",");
+}
+
 /** A group name as typed: a leading `/` (as /proc/PID/cgroup prints it) is accepted. @internal */
 export function groupArg(text: string): string {
   const name = text.startsWith("/") ? text.slice(1) : text;

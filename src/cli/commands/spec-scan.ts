@@ -6,7 +6,7 @@ import * as os from "node:os";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import type { CgroupHierarchy } from "../../cgroup/mounts.js";
 import { matchFileName, type ManifestEntry } from "../control-files.js";
-import { groupArg, layoutOf, type CliContext } from "../context.js";
+import { groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { table } from "../output.js";
 import type { Verb } from "../verb.js";
 import { defaultControllers } from "./groups.js";
@@ -39,10 +39,6 @@ export interface ScanFinding {
   readonly kernel: { readonly access: Access; readonly where: "root" | "non-root" | "all" };
   /** The spec's entry, when there is one. */
   readonly spec?: { readonly access: string; readonly where: string; readonly file: string };
-}
-
-function label(h: CgroupHierarchy): string {
-  return h.version === "v2" ? "cgroup2" : h.name !== undefined ? `name=${h.name}` : h.controllers.join(",");
 }
 
 /** The spec entry for a file of a hierarchy: its version, and (v1) one of its controllers or core. */
@@ -80,7 +76,7 @@ export const specScanVerb: Verb = {
     const seen = new Map<string, Seen>();
     const note = async (h: CgroupHierarchy, dir: string, atRoot: boolean) => {
       for (const file of await listFiles(ctx, dir)) {
-        const key = `${label(h)}\0${file}`;
+        const key = `${hierarchyLabel(h)}\0${file}`;
         let s = seen.get(key);
         if (s === undefined) {
           const stat = await ctx.fs.stat(`${dir}/${file}`);
@@ -105,7 +101,7 @@ export const specScanVerb: Verb = {
     const whereDiffers: ScanFinding[] = [];
     for (const s of seen.values()) {
       const where = s.atRoot && s.inChild ? "all" : s.atRoot ? "root" : "non-root";
-      const base = { version: s.hierarchy.version, hierarchy: label(s.hierarchy), file: s.file, kernel: { access: s.access, where } } as const;
+      const base = { version: s.hierarchy.version, hierarchy: hierarchyLabel(s.hierarchy), file: s.file, kernel: { access: s.access, where } } as const;
       const entry = entryFor(s.hierarchy, s.file);
       if (entry === undefined) {
         missing.push(base);

@@ -4,7 +4,7 @@ import type { CgroupHierarchy } from "../../cgroup/mounts.js";
 import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
 import { CgroupError } from "../../runtime/errors.js";
 import { UsageError, optionValue } from "../args.js";
-import { CliError, groupArg, layoutOf, type CliContext } from "../context.js";
+import { CliError, groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, table } from "../output.js";
 import type { Verb } from "../verb.js";
 
@@ -15,10 +15,6 @@ export interface GroupNode {
   /** The hierarchies that have it (`memory`, `cpu,cpuacct`, `name=systemd`, `cgroup2`). */
   readonly hierarchies: string[];
   readonly usage?: UsageSnapshot;
-}
-
-function hierarchyLabel(h: CgroupHierarchy): string {
-  return h.version === "v2" ? "cgroup2" : h.name !== undefined ? `name=${h.name}` : h.controllers.join(",");
 }
 
 /** Every group at and under `start` across the mounted hierarchies (root mounts only), depth-first in name order. */

@@ -199,10 +199,9 @@ export const runVerb: Verb = {
     }
     const relay = new SignalRelay();
     let cg: Cgroup | undefined;
-    let created = false;
     let keep = false;
     try {
-      created = true;
+      // From here on the group is ours: even a create that fails halfway is cleaned up below.
       cg = await Cgroup.create(request.group, { layout, controllers, fs: ctx.fs });
       const group = cg;
       await applyResources(group, request.limits);
@@ -225,7 +224,7 @@ export const runVerb: Verb = {
       return result.status;
     } finally {
       relay.dispose();
-      if (created && !keep) await removeGroup(ctx, cg, request.group);
+      if (!keep) await removeGroup(ctx, cg, request.group);
     }
   },
 };

@@ -1,8 +1,9 @@
 // Spec entries carry the package version that first shipped them (`api:`). Entries added since the last
 // release must name the release they will ship in; released entries keep the version they shipped in.
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { LOCK_PATH, readLock } from "../api-lock.js";
-import { takeLock } from "../main.js";
+import { entryKey, LOCK_PATH, readLock } from "../api-lock.js";
+import type { ManifestRecord } from "../emit.js";
 import type { Bump } from "./common.js";
 
 function parse(version: string): [number, number, number] | undefined {
@@ -35,13 +36,15 @@ function specFileOf(key: string): string {
 
 /**
  * Problems with the `api:` fields of the spec under `root`, one line each. `next`: the version the pending
- * changesets lead to, when there are any; new entries must name exactly it.
+ * changesets lead to, when there are any; new entries must name exactly it. Read from generated/manifest.json,
+ * which CI and the release step hold in step with the spec (and which loads without the generator).
  */
 export function specVersionProblems(root: string, next: string | undefined): string[] {
   const lock = readLock(path.join(root, LOCK_PATH));
-  const current = takeLock(root, "0.0.0").entries;
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "generated/manifest.json"), "utf8")) as ManifestRecord[];
   const problems: string[] = [];
-  for (const [key, entry] of Object.entries(current)) {
+  for (const entry of manifest) {
+    const key = entryKey(entry);
     const released = lock?.entries[key];
     if (released) {
       if (entry.api !== released.api) problems.push(`${specFileOf(key)}: api: ${entry.api}, but it shipped in ${released.api} (${LOCK_PATH}); keep ${released.api}`);

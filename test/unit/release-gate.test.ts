@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { takeLock } from "../../codegen/main.js";
+import { generate, takeLock } from "../../codegen/main.js";
 import { readPendingChangesets } from "../../codegen/release/changesets.js";
 import { ReleaseError } from "../../codegen/release/common.js";
 import { compareApis, type CompatResult } from "../../codegen/release/compat.js";
@@ -190,6 +190,9 @@ describe("versions", () => {
     const root = tempDir();
     fs.cpSync(path.join(REPO, "test/fixtures/codegen/spec"), path.join(root, "spec"), { recursive: true });
     fs.mkdirSync(path.join(root, "codegen"));
+    fs.mkdirSync(path.join(root, "generated"));
+    const regenerate = () => fs.writeFileSync(path.join(root, "generated/manifest.json"), generate(root).files.get("generated/manifest.json")!);
+    regenerate();
     expect(specVersionProblems(root, "0.1.0")).toEqual([]);
     expect(specVersionProblems(root, "0.2.0")[0]).toMatch(/^spec\/v1\/memory\.yaml: entry .*: api: 0\.1\.0, but it is new and ships in 0\.2\.0/);
 
@@ -200,8 +203,10 @@ describe("versions", () => {
     const added = text.replace(/^files:\n/m, "files:\n  - file: memory.probe\n    access: ro\n    where: non-root\n    codec: u64\n    api: 0.1.0\n    doc: Added after 0.1.0.\n");
     expect(added).not.toBe(text);
     fs.writeFileSync(spec, added);
+    regenerate();
     expect(specVersionProblems(root, undefined)).toEqual(["spec/v2/memory.yaml: entry memory.probe: api: 0.1.0, but it is new since 0.1.0; write the version it ships in"]);
     fs.writeFileSync(spec, added.replace("api: 0.1.0\n    doc: Added after", "api: 0.2.0\n    doc: Added after"));
+    regenerate();
     expect(specVersionProblems(root, "0.2.0")).toEqual([]);
     expect(specVersionProblems(root, "1.0.0")).toEqual(["spec/v2/memory.yaml: entry memory.probe: api: 0.2.0, but it is new and ships in 1.0.0; write api: 1.0.0"]);
   });

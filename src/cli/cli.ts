@@ -1,7 +1,6 @@
 // The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
-import { CgroupBusyError } from "../cgroup/cgroup.js";
 import type { CgroupFs } from "../runtime/fs.js";
-import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, ParseError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
 import { getVerb, setVerb } from "./commands/files.js";
@@ -74,12 +73,11 @@ export function describeFailure(err: unknown, verb: string | undefined): { messa
   }
   if (err instanceof InvalidValueError || err instanceof InvalidNameError) return { message: `${where}: ${err.message}`, exitCode: 2 };
   if (err instanceof CliError) return { message: `${where}: ${err.message}`, exitCode: err.exitCode };
-  if (err instanceof CgroupBusyError) return { message: `${where}: ${err.message}`, exitCode: 1 };
   if (err instanceof CgroupIoError) {
     const missing = err.errno === "ENOENT" && err.op === "open" ? ` (no such group)` : "";
     return { message: `${where}: ${err.message}${missing}${permissionHint(err)}`, exitCode: 1 };
   }
-  if (err instanceof UnsupportedError || err instanceof ParseError || err instanceof CgroupError) return { message: `${where}: ${err.message}`, exitCode: 1 };
+  if (err instanceof CgroupError) return { message: `${where}: ${err.message}`, exitCode: 1 };
   const text = err instanceof Error ? err.message : String(err);
   const stack = process.env.CGROUPKIT_DEBUG === "1" && err instanceof Error && err.stack ? `\n${err.stack}` : " (CGROUPKIT_DEBUG=1 shows the stack)";
   return { message: `${where}: internal error: ${text}${stack}`, exitCode: 1 };

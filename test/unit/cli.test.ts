@@ -13,7 +13,8 @@ import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName, writeCodecOf, type ManifestEntry } from "../../src/cli/control-files.js";
 import { humanBytes, renderValue, toJson } from "../../src/cli/output.js";
 import { canConvert, convertValue, parseSize } from "../../src/cli/values.js";
-import { CgroupIoError, InvalidValueError } from "../../src/runtime/errors.js";
+import { CgroupBusyError } from "../../src/cgroup/cgroup.js";
+import { CgroupIoError, InvalidValueError, ParseError, UnsupportedError } from "../../src/runtime/errors.js";
 import { nodeCgroupFs, type CgroupDirEntry, type CgroupFs, type CgroupStat } from "../../src/runtime/fs.js";
 
 async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -324,6 +325,15 @@ describe("main: help, usage errors and error lines", () => {
       message: 'cgroupkit set: write /sys/fs/cgroup/x/memory.max value "1": EBUSY (in use: live processes, children, or an internal-process conflict)',
       exitCode: 1,
     });
+  });
+
+  it("reports every typed runtime error as its own message, one line, exit 1", () => {
+    const cases: Array<[Error, string]> = [
+      [new CgroupBusyError("remove", "web", "/sys/fs/cgroup/memory/web", [12, 34]), "cgroupkit delete: remove web (/sys/fs/cgroup/memory/web): EBUSY: live processes 12 34"],
+      [new ParseError("/sys/fs/cgroup/pids/web/pids.max", "x\n", "not a number"), 'cgroupkit delete: /sys/fs/cgroup/pids/web/pids.max: cannot parse "x\\n": not a number'],
+      [new UnsupportedError("controller \"rdma\" is not available on this host"), 'cgroupkit delete: controller "rdma" is not available on this host'],
+    ];
+    for (const [err, message] of cases) expect(describeFailure(err, "delete")).toEqual({ message, exitCode: 1 });
   });
 });
 

@@ -34,17 +34,20 @@ const USAGE = `Usage: npm run bench [-- options]   (as root: the cases create an
   --quick          fewer rounds and smaller N: a smoke run, not for publishing
   --out=DIR        where latest.json / latest.md go (default bench/results)
   --cli-all        run \`cgroupkit get\` over all 200 groups for real (200 processes) instead of estimating it
+  --render         only print the tables of the saved latest.json again (and put them in bench/README.md)
   --no-build       reuse the compiled package in temp/bench-dist instead of compiling it again`;
 
 function parseArgs(argv: readonly string[]) {
   let only: CaseId[] = Object.keys(CASES) as CaseId[];
   let quick = false;
   let cliAll = false;
+  let render = false;
   let build = true;
   let out = path.join(ROOT, "bench", "results");
   for (const arg of argv) {
     if (arg === "--quick") quick = true;
     else if (arg === "--cli-all") cliAll = true;
+    else if (arg === "--render") render = true;
     else if (arg === "--no-build") build = false;
     else if (arg.startsWith("--only=")) {
       only = arg.slice(7).split(",").filter(Boolean) as CaseId[];
@@ -55,7 +58,7 @@ function parseArgs(argv: readonly string[]) {
       process.exit(0);
     } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
-  return { only, quick, cliAll, build, out };
+  return { only, quick, cliAll, render, build, out };
 }
 
 function machine(layout: string, libcgroup: string, command: string): Machine {
@@ -94,8 +97,30 @@ function compile(distDir: string): number {
   return seconds;
 }
 
+/** Tables of the run in `out/latest.json`: printed, written to `out/latest.md`, and into bench/README.md when asked. */
+function publish(out: string, updateReadme: boolean): void {
+  const saved = JSON.parse(fs.readFileSync(path.join(out, "latest.json"), "utf8")) as { machine: Machine; totalSeconds: number; cases: CaseResult[] };
+  // Cases are run in CASES order (the CLI last) but shown in the order of their numbered titles.
+  const rank = (c: CaseResult) => Number(/^(\d+)\./.exec(c.title)?.[1] ?? 99);
+  const cases = [...saved.cases].sort((a, b) => rank(a) - rank(b));
+  const markdown = [machineMarkdown(saved.machine, saved.totalSeconds), "", verdictMarkdown(verdicts(cases)), ...cases.map(caseMarkdown)].join("\n");
+  console.log(markdown);
+  fs.writeFileSync(path.join(out, "latest.md"), `${markdown}\n`);
+  if (!updateReadme) return;
+  const readme = path.join(ROOT, "bench", "README.md");
+  const text = fs.readFileSync(readme, "utf8");
+  const start = text.indexOf(RESULTS_START);
+  const stop = text.indexOf(RESULTS_END);
+  if (start < 0 || stop < start) process.stderr.write(`bench: ${readme} lacks the ${RESULTS_START} … ${RESULTS_END} markers; not updated\n`);
+  else fs.writeFileSync(readme, `${text.slice(0, start + RESULTS_START.length)}\n\n${markdown}\n${text.slice(stop)}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render) {
+    publish(args.out, args.out === path.join(ROOT, "bench", "results"));
+    return;
+  }
   const isRoot = process.getuid?.() === 0;
   const host = hostHierarchies();
   const libcgroup = findLibcgroupTools();
@@ -141,24 +166,13 @@ async function main(): Promise<void> {
     groups.tearDown();
   }
   const end = { ...info, loadAverageEnd: os.loadavg() };
-  const list = verdicts(results);
   const totalSeconds = (performance.now() - t0) / 1000;
-  const markdown = [machineMarkdown(end, totalSeconds), "", verdictMarkdown(list), ...results.map(caseMarkdown)].join("\n");
-  console.log(markdown);
-  fs.mkdirSync(args.out, { recursive: true });
   const json = path.join(args.out, "latest.json");
-  fs.writeFileSync(json, `${JSON.stringify({ machine: end, totalSeconds, verdicts: list, cases: results }, null, 2)}\n`);
-  fs.writeFileSync(path.join(args.out, "latest.md"), `${markdown}\n`);
+  fs.mkdirSync(args.out, { recursive: true });
+  fs.writeFileSync(json, `${JSON.stringify({ machine: end, totalSeconds, verdicts: verdicts(results), cases: results }, null, 2)}\n`);
   // A full run into the default place is the published one: it replaces the results in bench/README.md.
   const full = !args.quick && args.only.length === Object.keys(CASES).length && args.out === path.join(ROOT, "bench", "results");
-  if (full) {
-    const readme = path.join(ROOT, "bench", "README.md");
-    const text = fs.readFileSync(readme, "utf8");
-    const start = text.indexOf(RESULTS_START);
-    const stop = text.indexOf(RESULTS_END);
-    if (start < 0 || stop < start) process.stderr.write(`bench: ${readme} lacks the ${RESULTS_START} … ${RESULTS_END} markers; not updated\n`);
-    else fs.writeFileSync(readme, `${text.slice(0, start + RESULTS_START.length)}\n\n${markdown}\n${text.slice(stop)}`);
-  }
+  publish(args.out, full);
   process.stderr.write(`bench: wrote ${path.relative(process.cwd(), json)} and latest.md (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 

@@ -1,5 +1,6 @@
 // Mount discovery: which cgroup hierarchies exist, where they are mounted, and where this process sits in them.
 import { constants as osConstants } from "node:os";
+import { CoreV2 } from "../../generated/index.js";
 import { CgroupIoError, InvalidValueError, ParseError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyPathComponents } from "./names.js";
@@ -284,7 +285,7 @@ export async function readCgroupLayout(options: ReadLayoutOptions = {}): Promise
   const withoutControllers = discoverHierarchies({ mountinfo, procCgroup });
   const v2Root = withoutControllers.v2?.mountPoint;
   if (v2Root === undefined) return withoutControllers;
-  const v2Controllers = await fs.readFile(`${v2Root}/cgroup.controllers`);
+  const v2Controllers = await new CoreV2(v2Root, fs).controllers.readRaw();
   return discoverHierarchies({ mountinfo, procCgroup, v2Controllers });
 }
 

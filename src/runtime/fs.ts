@@ -47,11 +47,16 @@ function ioError(op: string, path: string, err: unknown, value?: string): Cgroup
 
 const { O_WRONLY, O_NOFOLLOW } = nodeFs.constants;
 
+/** Bytes as text, one char per byte: ASCII as is, any other byte kept rather than replaced. */
+function asText(bytes: Buffer): string {
+  return bytes.toString("latin1");
+}
+
 /** The real cgroupfs, through node:fs. @public */
 export class NodeCgroupFs implements CgroupFs {
   async readFile(path: string): Promise<string> {
     try {
-      return await fsp.readFile(path, "latin1");
+      return asText(await fsp.readFile(path));
     } catch (err) {
       throw ioError("read", path, err);
     }
@@ -59,7 +64,9 @@ export class NodeCgroupFs implements CgroupFs {
 
   readFileSync(path: string): string {
     try {
-      return nodeFs.readFileSync(path, "latin1");
+      // Node has a one-call native path for utf8 only; the kernel prints ASCII, so the rare other byte re-reads as latin1.
+      const text = nodeFs.readFileSync(path, "utf8");
+      return text.includes("\uFFFD") ? nodeFs.readFileSync(path, "latin1") : text;
     } catch (err) {
       throw ioError("read", path, err);
     }

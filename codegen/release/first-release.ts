@@ -29,11 +29,18 @@ export function firstRelease(root: string): void {
   for (const rel of ["CHANGELOG.md", LOCK_PATH, path.dirname(BASELINE_DTS)]) fs.rmSync(path.join(root, rel), { recursive: true, force: true });
   fs.writeFileSync(path.join(root, CHANGESET), `---\n"${PACKAGE_NAME}": minor\n---\n\n${summary(root)}\n`);
 
-  build(root);
-  const report = extractApi(root, true);
-  if (report.problems.length > 0) throw new ReleaseError(`api-extractor:\n  ${report.problems.join("\n  ")}`);
-  const { version: now } = releaseVersion(root, { build: false });
-  if (now !== FIRST_VERSION) throw new ReleaseError(`the first release came out as ${now}, not ${FIRST_VERSION}`);
+  try {
+    build(root);
+    const report = extractApi(root, true);
+    if (report.problems.length > 0) throw new ReleaseError(`api-extractor:\n  ${report.problems.join("\n  ")}`);
+    const { version: now } = releaseVersion(root, { build: false });
+    if (now !== FIRST_VERSION) throw new ReleaseError(`the first release came out as ${now}, not ${FIRST_VERSION}`);
+  } catch (err) {
+    if (err instanceof ReleaseError) {
+      throw new ReleaseError(`${err.message}\nthe tree is back at "nothing released" (0.0.0, ${CHANGESET} pending); fix the above and rerun npm run release:first`);
+    }
+    throw err;
+  }
 }
 
 /** Only the version field changes; the rest of package.json keeps its bytes. */
@@ -55,8 +62,9 @@ function summary(root: string): string {
   };
   return [
     `First release of ${PACKAGE_NAME}: typed accessors for ${manifest.length} control files generated from spec/ (${part("v1")}; ${part("v2")}),`,
-    "values validated before any write, typed errors. Its public API (etc/cgroupkit.api.md) is the baseline later releases are checked against:",
-    "new control files arrive in minor releases; nothing released is removed or retyped within a major.",
+    "values validated before any write, typed errors, with the library and CLI README.md describes.",
+    "Its public API (etc/cgroupkit.api.md) is the baseline later releases are checked against: new control files arrive in minor releases,",
+    "and nothing released is removed or retyped within a major.",
   ].join("\n");
 }
 

@@ -29,6 +29,7 @@ import { RdmaV2 } from "./v2/rdma.js";
 export { BlkioV1, CoreV1, CpuV1, CpuacctV1, CpusetV1, DevicesV1, FreezerV1, HugetlbV1, MemoryV1, MiscV1, NetClsV1, NetPrioV1, PidsV1, RdmaV1, CoreV2, CpuV2, CpusetV2, DmemV2, HugetlbV2, IoV2, MemoryV2, MiscV2, PidsV2, RdmaV2 };
 /**
  * Every cgroup v1 accessor class by controller name (`core` for the cgroup.* files).
+ * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
  * @public
  */
 export const V1_CONTROLLERS = {
@@ -48,12 +49,8 @@ export const V1_CONTROLLERS = {
   rdma: RdmaV1,
 } as const;
 /**
- * A cgroup v1 controller name the spec knows.
- * @public
- */
-export type V1ControllerName = keyof typeof V1_CONTROLLERS;
-/**
  * Every cgroup v2 accessor class by controller name (`core` for the cgroup.* files).
+ * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
  * @public
  */
 export const V2_CONTROLLERS = {
@@ -68,8 +65,3 @@ export const V2_CONTROLLERS = {
   pids: PidsV2,
   rdma: RdmaV2,
 } as const;
-/**
- * A cgroup v2 controller name the spec knows.
- * @public
- */
-export type V2ControllerName = keyof typeof V2_CONTROLLERS;

@@ -6,7 +6,7 @@ import { ALL_DEVICES } from "../runtime/device-rule.js";
 import { InvalidValueError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { DeviceAclError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
-import { DevicePolicy, accessLetters, allowsBits, representativeRequests } from "./policy.js";
+import { DevicePolicy, accessLetters } from "./policy.js";
 
 export type { V1Write } from "./errors.js";
 
@@ -19,8 +19,6 @@ export interface V1TransitionOptions {
    */
   readonly allowTransientAllowAll?: boolean;
 }
-
-type Request = { type: "b" | "c"; major: number; minor: number; bits: number };
 
 /**
  * The writes that take a group from `from` to `to`, one rule each, ordered so that no state on
@@ -40,9 +38,14 @@ type Request = { type: "b" | "c"; major: number; minor: number; bits: number };
  * @public
  */
 export function planV1Transition(from: DevicePolicy, to: DevicePolicy, options: V1TransitionOptions = {}): V1Write[] {
+  return planV1TransitionCounted(from, to, options, { evaluations: 0 });
+}
+
+/** {@link planV1Transition}, adding the work it does to `work`. @internal */
+export function planV1TransitionCounted(from: DevicePolicy, to: DevicePolicy, options: V1TransitionOptions, work: V1PlanWork): V1Write[] {
   if (!(from instanceof DevicePolicy) || !(to instanceof DevicePolicy)) throw new InvalidValueError(undefined, { from, to }, "expected two DevicePolicy objects");
   if (from.defaultAllow && !to.defaultAllow) {
-    return [{ file: "devices.deny", rule: ALL_DEVICES }, ...planSameDefault(DevicePolicy.denyAll(), to)];
+    return [{ file: "devices.deny", rule: ALL_DEVICES }, ...planSameDefault(DevicePolicy.denyAll(), to, work).writes];
   }
   if (!from.defaultAllow && to.defaultAllow) {
     const reset: V1Write = { file: "devices.allow", rule: ALL_DEVICES };
@@ -53,17 +56,100 @@ export function planV1Transition(from: DevicePolicy, to: DevicePolicy, options: 
           "(writing \"a\" to devices.allow clears every exception); pass allowTransientAllowAll to accept that window",
       );
     }
-    return [reset, ...planSameDefault(DevicePolicy.allowAll(), to)];
+    return [reset, ...planSameDefault(DevicePolicy.allowAll(), to, work).writes];
   }
-  const incremental = planSameDefault(from, to);
-  if (!to.defaultAllow) {
-    // Deny-all then allow is as safe when the two ends share no access, and sometimes shorter.
-    const grid = representativeRequests([from, to]);
-    const shareNothing = grid.every((q) => !(allowsBits(from, q.type, q.major, q.minor, q.bits) && allowsBits(to, q.type, q.major, q.minor, q.bits)));
-    const reset = [{ file: "devices.deny", rule: ALL_DEVICES } as V1Write, ...planSameDefault(DevicePolicy.denyAll(), to)];
-    if (shareNothing && reset.length < incremental.length) return reset;
+  const incremental = planSameDefault(from, to, work);
+  if (!to.defaultAllow && incremental.sharedRequests === 0 && from.exceptions.length > 0) {
+    // Deny-all then allow is as safe when the two ends share no access, and sometimes shorter
+    // (never from deny-all itself: that is the incremental plan with one more write).
+    const reset = [{ file: "devices.deny", rule: ALL_DEVICES } as V1Write, ...planSameDefault(DevicePolicy.denyAll(), to, work).writes];
+    if (reset.length < incremental.writes.length) return reset;
   }
-  return incremental;
+  return incremental.writes;
+}
+
+/** Work done by the planner, for tests that bound it. @internal */
+export interface V1PlanWork {
+  /** Decisions made for one representative request (one device, one set of access bits) in one state. */
+  evaluations: number;
+}
+
+type Num = number | "*";
+type KeyShape = { type: "b" | "c"; major: Num; minor: Num };
+
+/**
+ * The planner's view of two same-default policies: every representative request (each number
+ * the policies name plus one they do not, per field, both types, every access set; see
+ * {@link representativeRequests}) and every exception key, numbered so that a request's
+ * decision reads the access of at most four keys: its own numbers, each with `*`, and `*:*`.
+ * The kernel compares numbers only for equality, so these decide every request exactly.
+ */
+class PlanGrid {
+  readonly majorCount: number;
+  readonly minorCount: number;
+  private readonly majorIndex = new Map<number, number>();
+  private readonly minorIndex = new Map<number, number>();
+
+  constructor(policies: readonly DevicePolicy[]) {
+    for (const p of policies) {
+      for (const ex of p.internalExceptions) {
+        if (ex.major !== "*" && !this.majorIndex.has(ex.major)) this.majorIndex.set(ex.major, this.majorIndex.size);
+        if (ex.minor !== "*" && !this.minorIndex.has(ex.minor)) this.minorIndex.set(ex.minor, this.minorIndex.size);
+      }
+    }
+    // One number no exception names stands for all the others (its value never matters).
+    this.majorCount = this.majorIndex.size + 1;
+    this.minorCount = this.minorIndex.size + 1;
+  }
+
+  get keyCount(): number {
+    return 2 * (this.majorCount + 1) * (this.minorCount + 1);
+  }
+
+  get requestCount(): number {
+    return 2 * this.majorCount * this.minorCount * 7;
+  }
+
+  /** Index of a major number; `majorCount` stands for `*`. */
+  majorSlot(major: Num): number {
+    return major === "*" ? this.majorCount : (this.majorIndex.get(major) as number);
+  }
+
+  /** Index of a minor number; `minorCount` stands for `*`. */
+  minorSlot(minor: Num): number {
+    return minor === "*" ? this.minorCount : (this.minorIndex.get(minor) as number);
+  }
+
+  /** Key slot of an exception. */
+  key(shape: KeyShape): number {
+    return this.keyOf(shape.type === "b" ? 0 : 1, this.majorSlot(shape.major), this.minorSlot(shape.minor));
+  }
+
+  keyOf(type: number, major: number, minor: number): number {
+    return (type * (this.majorCount + 1) + major) * (this.minorCount + 1) + minor;
+  }
+
+  request(type: number, major: number, minor: number, bits: number): number {
+    return ((type * this.majorCount + major) * this.minorCount + minor) * 7 + (bits - 1);
+  }
+
+  /** The kernel's decision (match_exception / match_exception_partial) for a request, from per-key access. */
+  allows(access: Uint8Array, defaultAllow: boolean, type: number, major: number, minor: number, bits: number): boolean {
+    const own = access[this.keyOf(type, major, minor)] as number;
+    const anyMajor = access[this.keyOf(type, this.majorCount, minor)] as number;
+    const anyMinor = access[this.keyOf(type, major, this.minorCount)] as number;
+    const anyBoth = access[this.keyOf(type, this.majorCount, this.minorCount)] as number;
+    if (defaultAllow) return ((own | anyMajor | anyMinor | anyBoth) & bits) === 0;
+    // An absent key holds no bits, and a request has at least one, so it never matches.
+    return (bits & ~own) === 0 || (bits & ~anyMajor) === 0 || (bits & ~anyMinor) === 0 || (bits & ~anyBoth) === 0;
+  }
+
+  /** Per-key access of a policy. */
+  accessOf(policy: DevicePolicy): Uint8Array {
+    const access = new Uint8Array(this.keyCount);
+    for (const ex of policy.internalExceptions) access[this.key(ex)] = ex.bits;
+    return access;
+  }
 }
 
 /**
@@ -72,89 +158,168 @@ export function planV1Transition(from: DevicePolicy, to: DevicePolicy, options: 
  * come before partial ones and taking access away before giving it.
  * When none keeps that (exotic overlaps of wildcard exceptions), it takes access away with the
  * least disruption: never more permissive, possibly briefly denying something both ends allow.
+ *
+ * A write changes one exception, so it can change only the requests that exception matches:
+ * each candidate is judged on those alone, against per-request decisions kept between steps.
+ * Also returns how many representative requests both ends allow.
  */
-function planSameDefault(from: DevicePolicy, to: DevicePolicy): V1Write[] {
+function planSameDefault(from: DevicePolicy, to: DevicePolicy, work: V1PlanWork): { writes: V1Write[]; sharedRequests: number } {
   const allowMode = from.defaultAllow;
-  const grid = representativeRequests([from, to]);
-  const upper = grid.map((q) => allowsBits(from, q.type, q.major, q.minor, q.bits) || allowsBits(to, q.type, q.major, q.minor, q.bits));
-  const lower = grid.map((q) => allowsBits(from, q.type, q.major, q.minor, q.bits) && allowsBits(to, q.type, q.major, q.minor, q.bits));
-  const target = bitsByKey(to);
+  const grid = new PlanGrid([from, to]);
+  const { majorCount, minorCount } = grid;
+  const fromAccess = grid.accessOf(from);
+  const toAccess = grid.accessOf(to);
+  const access = fromAccess.slice();
+  // Per request: 1 = either end allows it (upper bound), 2 = both do (lower bound), 4 = the current state does.
+  const UPPER = 1;
+  const LOWER = 2;
+  const NOW = 4;
+  const flags = new Uint8Array(grid.requestCount);
+  let sharedRequests = 0;
+  let tooPermissive = 0; // allowed now, though neither end allows it
+  let disrupted = 0; // denied now, though both ends allow it
+  for (let type = 0; type < 2; type++) {
+    for (let major = 0; major < majorCount; major++) {
+      for (let minor = 0; minor < minorCount; minor++) {
+        for (let bits = 1; bits <= 7; bits++) {
+          const a = grid.allows(fromAccess, allowMode, type, major, minor, bits);
+          const b = grid.allows(toAccess, allowMode, type, major, minor, bits);
+          work.evaluations += 2;
+          // The state starts at `from`, which lies between the bounds.
+          flags[grid.request(type, major, minor, bits)] = (a || b ? UPPER : 0) | (a && b ? LOWER : 0) | (a ? NOW : 0);
+          if (a && b) sharedRequests++;
+        }
+      }
+    }
+  }
+
+  /** Violations a write would add (may be negative): requests it changes, re-decided with the key holding `bits`. */
+  const judge = (slot: number, shape: KeyShape, bits: number, commit: boolean): { tooPermissive: number; disrupted: number } => {
+    const type = shape.type === "b" ? 0 : 1;
+    // An exception matches one number, or every number for `*`.
+    const majorFrom = shape.major === "*" ? 0 : grid.majorSlot(shape.major);
+    const majorTo = shape.major === "*" ? majorCount : majorFrom + 1;
+    const minorFrom = shape.minor === "*" ? 0 : grid.minorSlot(shape.minor);
+    const minorTo = shape.minor === "*" ? minorCount : minorFrom + 1;
+    const held = access[slot] as number;
+    access[slot] = bits;
+    let morePermissive = 0;
+    let moreDisrupted = 0;
+    for (let major = majorFrom; major < majorTo; major++) {
+      for (let minor = minorFrom; minor < minorTo; minor++) {
+        for (let b = 1; b <= 7; b++) {
+          const index = grid.request(type, major, minor, b);
+          const f = flags[index] as number;
+          const allowed = grid.allows(access, allowMode, type, major, minor, b);
+          work.evaluations++;
+          const was = (f & NOW) !== 0;
+          if (allowed === was) continue;
+          if (!(f & UPPER)) morePermissive += allowed ? 1 : -1;
+          if (f & LOWER) moreDisrupted += allowed ? -1 : 1;
+          if (commit) flags[index] = allowed ? f | NOW : f & ~NOW;
+        }
+      }
+    }
+    if (!commit) access[slot] = held;
+    return { tooPermissive: morePermissive, disrupted: moreDisrupted };
+  };
+
+  // The current exceptions in the kernel's order (a new exception is appended, one losing all its
+  // access is dropped), and the target's; the order only decides which candidate is tried first.
+  const current = new Map<number, KeyShape>();
+  const currentBits = new Map<number, number>();
+  for (const ex of from.internalExceptions) {
+    const slot = grid.key(ex);
+    current.set(slot, { type: ex.type, major: ex.major, minor: ex.minor });
+    currentBits.set(slot, ex.bits);
+  }
+  const target = new Map<number, KeyShape & { bits: number }>();
+  for (const ex of to.internalExceptions) target.set(grid.key(ex), { type: ex.type, major: ex.major, minor: ex.minor, bits: ex.bits });
+
   const writes: V1Write[] = [];
-  let state = from;
   for (let guard = 0; guard < 10_000; guard++) {
-    const current = bitsByKey(state);
-    const keys = new Set([...current.keys(), ...target.keys()]);
-    const restricts: V1Write[][] = [[], []];
-    const grants: V1Write[][] = [[], []];
-    for (const key of keys) {
-      const have = current.get(key)?.bits ?? 0;
-      const want = target.get(key)?.bits ?? 0;
+    // What each exception still has to lose and to gain (in the group's terms: access taken, access given).
+    const pending: Pending[] = [];
+    for (const slot of new Set([...current.keys(), ...target.keys()])) {
+      const have = currentBits.get(slot) ?? 0;
+      const want = target.get(slot)?.bits ?? 0;
       if (have === want) continue;
-      const shape = (current.get(key) ?? target.get(key)) as KeyShape;
+      const shape = (current.get(slot) ?? target.get(slot)) as KeyShape;
       // In a default-deny group exceptions grant; in a default-allow group they take away.
       const take = allowMode ? want & ~have : have & ~want;
       const give = allowMode ? have & ~want : want & ~have;
-      // Taking access away is always a write to devices.deny, giving it one to devices.allow.
-      pushOps(restricts, shape, take, "devices.deny");
-      pushOps(grants, shape, give, "devices.allow");
+      pending.push({ slot, shape, take, give });
     }
-    if (restricts.every((l) => l.length === 0) && grants.every((l) => l.length === 0)) return writes;
-    let chosen: { write: V1Write; next: DevicePolicy } | undefined;
+    if (pending.length === 0) return { writes, sharedRequests };
+    // A deny adds to a default-allow group's exceptions and takes from a default-deny group's; an allow the reverse.
+    const bitsAfter = (c: Candidate): number => {
+      const have = currentBits.get(c.slot) ?? 0;
+      const adds = (c.write.file === "devices.deny") === allowMode;
+      return adds ? have | c.bits : have & ~c.bits;
+    };
+    let chosen: Candidate | undefined;
     // Whole changes before partial ones (fewer writes); taking away before giving.
-    for (const candidate of [...restricts[0]!, ...grants[0]!, ...restricts[1]!, ...grants[1]!]) {
-      const next = state.withWrite(candidate);
-      if (violations(next, grid, upper, lower) === 0) {
-        chosen = { write: candidate, next };
+    for (const candidate of candidates(pending, ["take whole", "give whole", "take part", "give part"])) {
+      const change = judge(candidate.slot, candidate.shape, bitsAfter(candidate), false);
+      if (tooPermissive + change.tooPermissive === 0 && disrupted + change.disrupted === 0) {
+        chosen = candidate;
         break;
       }
     }
     if (!chosen) {
+      // Weighted so that the fallback never allows what neither end allows while another write does not.
       let best = Infinity;
-      for (const candidate of [...restricts[0]!, ...restricts[1]!, ...grants[0]!, ...grants[1]!]) {
-        const next = state.withWrite(candidate);
-        const count = violations(next, grid, upper, lower, true);
+      for (const candidate of candidates(pending, ["take whole", "take part", "give whole", "give part"])) {
+        const change = judge(candidate.slot, candidate.shape, bitsAfter(candidate), false);
+        const count = (tooPermissive + change.tooPermissive) * 1_000_000 + disrupted + change.disrupted;
         if (count < best) {
           best = count;
-          chosen = { write: candidate, next };
+          chosen = candidate;
         }
       }
     }
     if (!chosen) throw new Error("unreachable: no write makes progress");
+    const bits = bitsAfter(chosen);
+    const change = judge(chosen.slot, chosen.shape, bits, true);
+    tooPermissive += change.tooPermissive;
+    disrupted += change.disrupted;
+    if (bits === 0) {
+      current.delete(chosen.slot);
+      currentBits.delete(chosen.slot);
+    } else {
+      if (!current.has(chosen.slot)) current.set(chosen.slot, chosen.shape);
+      currentBits.set(chosen.slot, bits);
+    }
     writes.push(chosen.write);
-    state = chosen.next;
   }
   throw new Error("unreachable: device transition plan did not converge");
 }
 
-type KeyShape = { type: "b" | "c"; major: number | "*"; minor: number | "*"; bits: number };
-
-function bitsByKey(policy: DevicePolicy): Map<string, KeyShape> {
-  const map = new Map<string, KeyShape>();
-  for (const ex of policy.internalExceptions) map.set(`${ex.type} ${ex.major}:${ex.minor}`, { ...ex });
-  return map;
-}
-
-/** Candidate writes for one key: all the bits at once (list 0), then each proper subset (list 1). */
-function pushOps(lists: V1Write[][], shape: KeyShape, bits: number, file: V1Write["file"]): void {
-  if (!bits) return;
-  const rule = (b: number) => ({ type: shape.type, major: shape.major, minor: shape.minor, access: accessLetters(b) });
-  lists[0]!.push({ file, rule: rule(bits) });
-  // Proper subsets, larger first.
-  for (let sub = bits - 1; sub > 0; sub--) if ((sub & bits) === sub) lists[1]!.push({ file, rule: rule(sub) });
-}
+type Pending = { slot: number; shape: KeyShape; take: number; give: number };
+type Candidate = { write: V1Write; slot: number; shape: KeyShape; bits: number };
+type Phase = "take whole" | "give whole" | "take part" | "give part";
 
 /**
- * Requests the state gets wrong: allowed though neither end allows them (always counted, and
- * weighted so that the fallback never picks one), or denied though both allow them.
+ * Candidate writes, phase by phase, each over the exceptions in order: all the bits to take
+ * (a write to devices.deny) or to give (devices.allow) at once, or each proper subset, larger first.
  */
-function violations(state: DevicePolicy, grid: readonly Request[], upper: readonly boolean[], lower: readonly boolean[], weighUpper = false): number {
-  let count = 0;
-  for (const [i, q] of grid.entries()) {
-    const allowed = allowsBits(state, q.type, q.major, q.minor, q.bits);
-    if (allowed && !upper[i]) count += weighUpper ? 1_000_000 : 1;
-    else if (!allowed && lower[i]) count += 1;
+function* candidates(pending: readonly Pending[], phases: readonly Phase[]): Generator<Candidate> {
+  for (const phase of phases) {
+    const taking = phase.startsWith("take");
+    const file = taking ? "devices.deny" : "devices.allow";
+    for (const { slot, shape, take, give } of pending) {
+      const bits = taking ? take : give;
+      if (!bits) continue;
+      const make = (b: number): Candidate => ({
+        write: { file, rule: { type: shape.type, major: shape.major, minor: shape.minor, access: accessLetters(b) } },
+        slot,
+        shape,
+        bits: b,
+      });
+      if (phase.endsWith("whole")) yield make(bits);
+      else for (let sub = bits - 1; sub > 0; sub--) if ((sub & bits) === sub) yield make(sub);
+    }
   }
-  return count;
 }
 
 /** What {@link applyV1DevicePolicy} did. @public */

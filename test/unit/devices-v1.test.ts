@@ -10,6 +10,8 @@ import {
   simulateV1Write,
   type V1Write,
 } from "../../src/devices/index.js";
+import { allowsBits, representativeRequests } from "../../src/devices/policy.js";
+import { planV1TransitionCounted } from "../../src/devices/v1.js";
 import { parseDeviceRule } from "../../src/runtime/device-rule.js";
 import { CgroupIoError, InvalidValueError } from "../../src/runtime/errors.js";
 import { FaultInjectingFs } from "../../src/runtime/fault-fs.js";
@@ -270,6 +272,65 @@ describe("planV1Transition", () => {
     const plan = planV1Transition(from, to);
     expect(plan.map((x) => x.rule.type)).toEqual(["a", "b"]);
   });
+});
+
+// ---- the planner's cost on large policies ----
+
+/** A deterministic policy of `count` distinct exceptions over common majors, some wildcard minors. */
+function largePolicy(count: number, seed: number, defaultAllow: boolean): DevicePolicy {
+  let x = seed;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const majors = [1, 4, 5, 10, 13, 29, 116, 136, 180, 188, 189, 195, 226, 235, 240, 241, 510];
+  const accesses = ["rwm", "rw", "r", "m", "rm", "w", "wm"];
+  const rules = new Map<string, string>();
+  while (rules.size < count) {
+    const type = next() < 0.85 ? "c" : "b";
+    const major = next() < 0.03 ? "*" : String(majors[Math.floor(next() * majors.length)]);
+    const minor = next() < 0.15 ? "*" : String(Math.floor(next() * 256));
+    rules.set(`${type} ${major}:${minor}`, `${type} ${major}:${minor} ${accesses[Math.floor(next() * accesses.length)]}`);
+  }
+  return DevicePolicy.fromState(defaultAllow, [...rules.values()]);
+}
+
+describe("planV1Transition on 100-rule policies", () => {
+  // Work is counted as decisions of one representative request in one state. Checking every
+  // candidate write against the whole grid costs at least (writes x grid); judging a write only
+  // on the requests its exception matches stays within a few passes over the grid.
+  /** Drop the first `k` exceptions and add `k` others. */
+  const edited = (policy: DevicePolicy, k: number, seed: number): DevicePolicy => {
+    const kept = policy.exceptions.slice(k);
+    const keyOf = (r: { type: string; major: unknown; minor: unknown }) => `${r.type} ${r.major}:${r.minor}`;
+    const keys = new Set(policy.exceptions.map(keyOf));
+    const added = largePolicy(2 * policy.exceptions.length, seed, policy.defaultAllow).exceptions.filter((r) => !keys.has(keyOf(r))).slice(0, k);
+    return DevicePolicy.fromState(policy.defaultAllow, [...kept, ...added]);
+  };
+  const hundred = largePolicy(100, 1, false);
+  const hundredDenied = largePolicy(100, 3, true);
+  const cases: Array<[string, DevicePolicy, DevicePolicy]> = [
+    ["deny-all to 100 rules", DevicePolicy.denyAll(), hundred],
+    ["100 rules, 5 replaced", hundred, edited(hundred, 5, 2)],
+    ["100 deny exceptions, 5 replaced", hundredDenied, edited(hundredDenied, 5, 4)],
+  ];
+  for (const [label, from, to] of cases) {
+    it(`${label}: reaches the target safely within a few passes over the grid`, () => {
+      const grid = representativeRequests([from, to]);
+      const work = { evaluations: 0 };
+      const plan = planV1TransitionCounted(from, to, {}, work);
+      expect(plan.length).toBeGreaterThanOrEqual(10);
+      expect(grid.length).toBeGreaterThan(10_000);
+      expect(work.evaluations).toBeGreaterThan(0);
+      expect(work.evaluations).toBeLessThan(4 * grid.length);
+      expect(planV1Transition(from, to)).toEqual(plan);
+      // Every state on the way stays within what either end allows, and ends at the target.
+      const outside = grid.filter((q) => !allowsBits(from, q.type, q.major, q.minor, q.bits) && !allowsBits(to, q.type, q.major, q.minor, q.bits));
+      let state = from;
+      for (const write of plan) {
+        state = state.withWrite(write);
+        expect(outside.find((q) => allowsBits(state, q.type, q.major, q.minor, q.bits))).toBeUndefined();
+      }
+      expect(state.equals(to)).toBe(true);
+    });
+  }
 });
 
 // ---- apply, against a simulated kernel ----

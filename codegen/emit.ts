@@ -129,7 +129,7 @@ export function emitControllerFile(project: Project, spec: LoadedSpec, header: s
     name: cls,
     isExported: true,
     extends: "ControllerAccessor",
-    docs: [{ description: `${spec.doc}\n\nControl files of the cgroup ${spec.version} \`${spec.controller}\` ${spec.controller === "core" ? "interface" : "controller"}, bound to one cgroup directory. Spec: \`${spec.path}\`.`, tags: [{ tagName: "public" }] }],
+    docs: [{ description: `${tsdoc(spec.doc)}\n\nControl files of the cgroup ${spec.version} \`${spec.controller}\` ${spec.controller === "core" ? "interface" : "controller"}, bound to one cgroup directory. Spec: \`${spec.path}\`.`, tags: [{ tagName: "public" }] }],
   });
   classDecl.addProperty({ name: "version", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.version) });
   classDecl.addProperty({ name: "controller", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.controller) });
@@ -166,6 +166,14 @@ function typeOf(e: ResolvedEntry): string {
   return e.read.readType === e.write!.writeType ? `ReadWriteFile<${e.read.readType}>` : `ReadWriteFile<${e.read.readType}, ${e.write!.writeType}>`;
 }
 
+/** Spec prose as TSDoc text: `<`, `>`, `{`, `}` and `@` are escaped outside code spans. */
+function tsdoc(text: string): string {
+  return text
+    .split("`")
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[<>{}@]/g, (c) => `\\${c}`)))
+    .join("`");
+}
+
 function docOf(spec: LoadedSpec, e: ResolvedEntry): string {
   const { entry } = e;
   const facts = [`File \`${entry.file}\`: ${entry.access}, ${entry.where === "all" ? "every group" : entry.where === "root" ? "root group only" : "non-root groups"}.`];
@@ -174,7 +182,7 @@ function docOf(spec: LoadedSpec, e: ResolvedEntry): string {
   if (entry.core) facts.push("Present without the controller enabled.");
   if (entry.requires) facts.push(`Requires ${entry.requires}.`);
   facts.push(`Codec: ${e.read.name}${e.write && e.write !== e.read ? `, writes ${e.write.name}` : ""}.`);
-  return `${entry.doc}\n\n${facts.join(" ")}`;
+  return `${tsdoc(entry.doc)}\n\n${facts.map(tsdoc).join(" ")}`;
 }
 
 function addMember(cls: ClassDeclaration, spec: LoadedSpec, e: ResolvedEntry, codecVar: (b: CodecBinding) => string): void {
@@ -184,8 +192,8 @@ function addMember(cls: ClassDeclaration, spec: LoadedSpec, e: ResolvedEntry, co
   const codecArgs =
     entry.access === "ro" ? codecVar(e.read) : entry.access === "wo" ? codecVar(e.write!) : `${codecVar(e.read)}, ${codecVar(e.write!)}`;
   const tags = [
-    ...(entry.param ? [{ tagName: "param", text: `${entry.param.name} - ${entry.param.doc}` }] : []),
-    ...(entry.deprecated ? [{ tagName: "deprecated", text: entry.deprecated }] : []),
+    ...(entry.param ? [{ tagName: "param", text: `${entry.param.name} - ${tsdoc(entry.param.doc)}` }] : []),
+    ...(entry.deprecated ? [{ tagName: "deprecated", text: tsdoc(entry.deprecated) }] : []),
     { tagName: entry.tag },
   ];
   const description = docOf(spec, e);

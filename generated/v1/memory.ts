@@ -230,7 +230,7 @@ export class MemoryV1 extends ControllerAccessor {
   }
 
   /**
-   * Registers an eventfd notification - write "<eventfd> <fd of target file> [args]" (usage thresholds, OOM, pressure level).
+   * Registers an eventfd notification - write "\<eventfd\> \<fd of target file\> [args]" (usage thresholds, OOM, pressure level).
    *
    * File `cgroup.event_control`: wo, every group. Requires CONFIG_MEMCG; not available on CONFIG_PREEMPT_RT kernels. Codec: string.
    * @beta

@@ -64,7 +64,7 @@ export class MiscV1 extends ControllerAccessor {
   }
 
   /**
-   * Hierarchical counters of charges refused at the limit, one key <resource>.max per resource.
+   * Hierarchical counters of charges refused at the limit, one key \<resource\>.max per resource.
    *
    * File `misc.events`: ro, non-root groups. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
    * @public

@@ -122,7 +122,7 @@ export class CoreV2 extends ControllerAccessor {
   }
 
   /**
-   * Counts of live and dying descendant groups, plus nr_subsys_<name> and nr_dying_subsys_<name> per controller on newer kernels.
+   * Counts of live and dying descendant groups, plus nr_subsys_\<name\> and nr_dying_subsys_\<name\> per controller on newer kernels.
    *
    * File `cgroup.stat`: ro, every group. Since Linux 4.14. Present without the controller enabled. Codec: flatKeyed.
    * @public

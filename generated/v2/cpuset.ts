@@ -97,7 +97,7 @@ export class CpusetV2 extends ControllerAccessor {
   }
 
   /**
-   * Partition state, "member", "root" or "isolated", read back with " invalid (<reason>)" appended when the partition cannot be valid.
+   * Partition state, "member", "root" or "isolated", read back with " invalid (\<reason\>)" appended when the partition cannot be valid.
    *
    * File `cpuset.cpus.partition`: rw, non-root groups. Codec: string, writes enum.
    * @public

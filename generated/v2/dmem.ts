@@ -24,7 +24,7 @@ export class DmemV2 extends ControllerAccessor {
   static readonly controller = "dmem";
 
   /**
-   * Per-region hard limit on device memory of the group and its descendants; write "<region> N" or "<region> max".
+   * Per-region hard limit on device memory of the group and its descendants; write "\<region\> N" or "\<region\> max".
    *
    * File `dmem.max`: rw, non-root groups. Unit: bytes. Since Linux 6.14. Requires CONFIG_CGROUP_DMEM. Codec: flatKeyed.
    * @public

@@ -156,7 +156,7 @@ export class MemoryV2 extends ControllerAccessor {
   }
 
   /**
-   * The per-node part of memory.stat, one line per type with N<node>=bytes pairs.
+   * The per-node part of memory.stat, one line per type with N\<node\>=bytes pairs.
    *
    * File `memory.numa_stat`: ro, every group. Unit: bytes. Requires CONFIG_NUMA. Codec: nestedKeyed.
    * @public

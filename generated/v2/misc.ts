@@ -54,7 +54,7 @@ export class MiscV2 extends ControllerAccessor {
   }
 
   /**
-   * Per-resource usage limit of the group and its descendants; write "<resource> N" or "<resource> max"; may exceed capacity.
+   * Per-resource usage limit of the group and its descendants; write "\<resource\> N" or "\<resource\> max"; may exceed capacity.
    *
    * File `misc.max`: rw, non-root groups. Since Linux 5.13. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
    * @public
@@ -64,7 +64,7 @@ export class MiscV2 extends ControllerAccessor {
   }
 
   /**
-   * Hierarchical count per resource ("<resource>.max") of charges that would have gone over a limit.
+   * Hierarchical count per resource ("\<resource\>.max") of charges that would have gone over a limit.
    *
    * File `misc.events`: ro, non-root groups. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
    * @public

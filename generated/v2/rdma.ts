@@ -24,7 +24,7 @@ export class RdmaV2 extends ControllerAccessor {
   static readonly controller = "rdma";
 
   /**
-   * Per-device limits on HCA handles and objects; write "<device> hca_handle=N hca_object=max" to set either.
+   * Per-device limits on HCA handles and objects; write "\<device\> hca_handle=N hca_object=max" to set either.
    *
    * File `rdma.max`: rw, non-root groups. Since Linux 4.11. Codec: nestedKeyed.
    * @public

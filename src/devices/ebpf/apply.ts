@@ -46,7 +46,7 @@ export const kernelBpfOps: BpfDeviceOps = {
   close: (fd) => bpf.closeFd(fd),
 };
 
-/** Options of the v2 device calls. @beta */
+/** Options of the v2 device calls. @public */
 export interface V2DeviceOptions {
   /** @internal Substitute bpf(2) operations (fault injection in tests). */
   readonly ops?: BpfDeviceOps;

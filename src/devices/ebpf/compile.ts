@@ -18,14 +18,14 @@ import { InvalidValueError } from "../../runtime/errors.js";
 import { Assembler, type Label } from "./assembler.js";
 import { DEVCG, encodeInsns, type BpfInsn } from "./insn.js";
 
-/** The part of a device policy the compiler reads (DevicePolicy satisfies it). @beta */
+/** The part of a device policy the compiler reads (DevicePolicy satisfies it). @public */
 export interface DeviceFilterPolicy {
   /** true: every device is allowed except the exceptions (v1 "default allow"); false: the reverse. */
   readonly defaultAllow: boolean;
   readonly exceptions: readonly DeviceRule[];
 }
 
-/** A compiled device filter. @beta */
+/** A compiled device filter. @public */
 export interface CompiledDeviceFilter {
   /** The program, ready for {@link encodeInsns}. */
   readonly instructions: readonly BpfInsn[];
@@ -295,7 +295,7 @@ function bitmapMembers(s: Extract<Segment, { kind: "bitmap" }>): string {
  * requests for several access bits at once. A request type or access bit the kernel does not
  * define is denied by a default-deny program. Rules are validated first.
  * @throws InvalidValueError for a malformed rule or policy.
- * @beta
+ * @public
  */
 export function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceFilter {
   if (typeof policy !== "object" || policy === null || typeof policy.defaultAllow !== "boolean" || !Array.isArray(policy.exceptions)) {
@@ -429,7 +429,7 @@ function finish(asm: Assembler, effectiveExceptions: number): CompiledDeviceFilt
   };
 }
 
-/** The two-instruction program that denies every device access. @beta */
+/** The two-instruction program that denies every device access. @public */
 export function compileDenyAll(): CompiledDeviceFilter {
   return compileDeviceFilter({ defaultAllow: false, exceptions: [] });
 }

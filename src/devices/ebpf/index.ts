@@ -10,6 +10,7 @@ export {
   queryV2DevicePrograms,
   removeV2DevicePolicy,
   type V2ApplyResult,
+  type BpfDeviceOps,
   type V2DeviceOptions,
   type V2DeviceProgram,
   type V2DeviceQuery,

@@ -2,7 +2,7 @@
 // format, and a verifier-style disassembler for listings and error messages.
 // Constants follow include/uapi/linux/bpf_common.h and bpf.h.
 
-/** One eBPF instruction, fields as the kernel's `struct bpf_insn`. @beta */
+/** One eBPF instruction, fields as the kernel's `struct bpf_insn`. @public */
 export interface BpfInsn {
   /** Opcode byte: class | size/mode or op | source. */
   readonly code: number;

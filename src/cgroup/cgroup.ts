@@ -380,18 +380,37 @@ export class Cgroup {
   /**
    * Remove the group and every group under it, bottom-up, in every hierarchy; `rmdir` that fails
    * with EBUSY is retried (bounded). A group that is already gone is not an error.
+   *
+   * Without `kill`, a live process anywhere in the subtree, in any hierarchy, refuses the removal
+   * before anything is removed. With `kill`, each hierarchy's directory is first simply removed:
+   * the kernel's rmdir succeeds only for a group without processes and subgroups, so this removes
+   * nothing a process is in, and an empty leaf costs one call per hierarchy. Only where that is
+   * refused (EBUSY; ENOTEMPTY on a non-cgroup filesystem) are processes killed and the subtree
+   * removed bottom-up. If that kill times out, the hierarchies whose group was empty are already
+   * gone; calling remove again finishes the rest.
    * @throws {@link CgroupBusyError} when live processes remain and `kill` is not set
    */
   async remove(options: RemoveOptions = {}): Promise<void> {
     const root = this.placements.find((p) => p.dir === p.mount.mountPoint);
     if (root) throw new InvalidNameError(this.name, `is the root of the mount ${root.mount.mountPoint}; cgroupkit does not remove it`);
-    if (options.kill) await this.kill({ timeoutMs: options.timeoutMs });
-    else {
+    let firstError: unknown;
+    let remaining: readonly CgroupPlacement[] = this.placements;
+    if (options.kill) {
+      const occupied: CgroupPlacement[] = [];
+      for (const p of this.placements) {
+        try {
+          if (!(await this.rmdirIfEmpty(p.dir))) occupied.push(p);
+        } catch (err) {
+          firstError ??= err;
+        }
+      }
+      if (occupied.length > 0) await this.kill({ timeoutMs: options.timeoutMs });
+      remaining = occupied;
+    } else {
       const pids = await this.livePids();
       if (pids.length > 0) throw new CgroupBusyError("remove", this.name, this.placements[0]?.dir ?? this.path, pids);
     }
-    let firstError: unknown;
-    for (const p of this.placements) {
+    for (const p of remaining) {
       try {
         await this.removeTree(p.dir, options.attempts ?? 20, options.delayMs ?? 5);
       } catch (err) {
@@ -399,6 +418,18 @@ export class Cgroup {
       }
     }
     if (firstError !== undefined) throw firstError;
+  }
+
+  /** One rmdir: true when the directory is gone (or already was), false when the kernel says it is in use or not empty. */
+  private async rmdirIfEmpty(dir: string): Promise<boolean> {
+    try {
+      await this.fs.rmdir(dir);
+      return true;
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return true;
+      if (isErrno(err, "EBUSY", "ENOTEMPTY")) return false;
+      throw err;
+    }
   }
 
   private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {

@@ -176,21 +176,37 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
  * @public
  */
 export async function applyResources(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions = {}): Promise<ApplyResourcesResult> {
+  // Each file's current text, read once: to restore it if a later write fails, and to learn that the file
+  // is missing (the read fails with ENOENT) without a separate stat.
+  const oldText = new Map<string, string | undefined>();
+  const readOld = async (file: AnyFile): Promise<string | undefined> => {
+    if (oldText.has(file.path)) return oldText.get(file.path);
+    let text: string | undefined;
+    try {
+      text = await file.readRaw();
+    } catch (err) {
+      if (!(err instanceof CgroupIoError && err.errno === "ENOENT")) throw err;
+    }
+    oldText.set(file.path, text);
+    return text;
+  };
   const memswFile = limits.memory?.swap !== undefined && versionOf(cg, "memory") === "v1" ? cg.v1.memory!.memswLimitInBytes : undefined;
-  const currentMemsw = memswFile && (await memswFile.exists()) ? await memswFile.read() : undefined;
+  const currentMemsw = memswFile && (await memswFile.read().catch((err: unknown) => (err instanceof CgroupIoError && err.errno === "ENOENT" ? undefined : Promise.reject(err))));
   const planned = planWrites(cg, limits, options, currentMemsw);
 
+  // Every file is read before the first write: a missing one stops the apply with nothing written.
   const skipped: Array<{ path: string; reason: string }> = [];
-  const toWrite: PlannedWrite[] = [];
+  const toWrite: Array<PlannedWrite & { before: string }> = [];
   for (const w of planned) {
-    if (await w.file.exists()) toWrite.push(w);
+    const before = await readOld(w.file);
+    if (before !== undefined) toWrite.push({ ...w, before: before.trim() });
     else if (options.missing === "skip") skipped.push({ path: w.file.path, reason: "the running kernel does not show this file" });
     else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
   }
 
   const written: Array<{ file: AnyFile; value: string; before: string }> = [];
   for (const w of toWrite) {
-    const before = (await w.file.readRaw()).trim();
+    const { before } = w;
     try {
       await w.file.write(w.value);
     } catch (err) {

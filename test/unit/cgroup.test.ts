@@ -432,9 +432,19 @@ describe("kill and remove", () => {
     for (const mount of ["memory", "freezer", "cpuset", "unified"]) {
       expect(fs.existsSync(`${tmp}/${mount}/r`)).toBe(false);
       const order = host.fs.calls("rmdir", new RegExp(`^${tmp}/${mount}/`)).map((c) => path.relative(`${tmp}/${mount}`, c.path));
-      expect(order).toEqual(["r/mid/leaf", "r/mid", "r"]);
+      // One plain rmdir of the group first (refused: it holds a process and subgroups), then bottom-up.
+      expect(order).toEqual(["r", "r/mid/leaf", "r/mid", "r"]);
     }
     expect(fs.readdirSync(`${tmp}/memory`).filter((n) => !n.includes("."))).toEqual(["tasks"]);
+  });
+
+  it("remove({ kill: true }) of an empty leaf: one rmdir per hierarchy, nothing else", async () => {
+    const host = fakeHost("hybrid");
+    const cg = await Cgroup.create("lone", host.options);
+    host.fs.clearLog();
+    await cg.remove({ kill: true });
+    expect(host.fs.log.map((c) => `${c.op} ${path.relative(tmp, c.path)}`)).toEqual(cg.placements.map((p) => `rmdir ${path.relative(tmp, p.dir)}`));
+    for (const p of cg.placements) expect(fs.existsSync(p.dir)).toBe(false);
   });
 
   it("retries EBUSY from rmdir, then succeeds", async () => {

@@ -1,72 +1,83 @@
 // The OCI runtime-spec `linux.resources` object, validated, mapped onto ResourceLimits the way runc does.
-import { z } from "zod";
+import { createRequire } from "node:module";
+import type { z as Zod } from "zod";
 import { InvalidValueError } from "../runtime/errors.js";
 import { cpuSharesToWeightOci, ociMemorySwapToSwapMax } from "./conversions.js";
 import type { ResourceLimits } from "./limits.js";
 
-// JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
-const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
-const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
+/** zod is half the package's import time: it is loaded on the first OCI parse, not at import. */
+function buildSchema(z: typeof Zod) {
+  // JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
+  const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
+  const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
 
-const deviceRule = z.strictObject({
-  allow: z.boolean(),
-  type: z.enum(["a", "b", "c"]).optional(),
-  major: z.number().int().nullable().optional(),
-  minor: z.number().int().nullable().optional(),
-  access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
-});
+  const deviceRule = z.strictObject({
+    allow: z.boolean(),
+    type: z.enum(["a", "b", "c"]).optional(),
+    major: z.number().int().nullable().optional(),
+    minor: z.number().int().nullable().optional(),
+    access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
+  });
 
-const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
+  const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
 
-/** zod schema of OCI `linux.resources` (runtime-spec config-linux.md). @public */
-export const ociLinuxResources = z.strictObject({
-  devices: z.array(deviceRule).optional(),
-  memory: z
-    .strictObject({
-      limit: int64.optional(),
-      reservation: int64.optional(),
-      swap: int64.optional(),
-      kernel: int64.optional(),
-      kernelTCP: int64.optional(),
-      swappiness: uint64.optional(),
-      disableOOMKiller: z.boolean().optional(),
-      useHierarchy: z.boolean().optional(),
-      checkBeforeUpdate: z.boolean().optional(),
-    })
-    .optional(),
-  cpu: z
-    .strictObject({
-      shares: uint64.optional(),
-      quota: int64.optional(),
-      burst: uint64.optional(),
-      period: uint64.optional(),
-      realtimeRuntime: int64.optional(),
-      realtimePeriod: uint64.optional(),
-      cpus: z.string().optional(),
-      mems: z.string().optional(),
-      idle: int64.optional(),
-    })
-    .optional(),
-  pids: z.strictObject({ limit: int64 }).optional(),
-  blockIO: z
-    .strictObject({
-      weight: z.number().int().min(0).max(1000).optional(),
-      leafWeight: z.number().int().min(0).max(1000).optional(),
-      weightDevice: z.array(z.strictObject({ major: z.number().int(), minor: z.number().int(), weight: z.number().int().optional(), leafWeight: z.number().int().optional() })).optional(),
-      throttleReadBpsDevice: throttle.optional(),
-      throttleWriteBpsDevice: throttle.optional(),
-      throttleReadIOPSDevice: throttle.optional(),
-      throttleWriteIOPSDevice: throttle.optional(),
-    })
-    .optional(),
-  hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/), limit: uint64 })).optional(),
-  network: z.strictObject({ classID: z.number().int().optional(), priorities: z.array(z.strictObject({ name: z.string(), priority: z.number().int() })).optional() }).optional(),
-  rdma: z.record(z.string(), z.strictObject({ hcaHandles: z.number().int().optional(), hcaObjects: z.number().int().optional() })).optional(),
-  unified: z.record(z.string(), z.string()).optional(),
-});
+  return z.strictObject({
+    devices: z.array(deviceRule).optional(),
+    memory: z
+      .strictObject({
+        limit: int64.optional(),
+        reservation: int64.optional(),
+        swap: int64.optional(),
+        kernel: int64.optional(),
+        kernelTCP: int64.optional(),
+        swappiness: uint64.optional(),
+        disableOOMKiller: z.boolean().optional(),
+        useHierarchy: z.boolean().optional(),
+        checkBeforeUpdate: z.boolean().optional(),
+      })
+      .optional(),
+    cpu: z
+      .strictObject({
+        shares: uint64.optional(),
+        quota: int64.optional(),
+        burst: uint64.optional(),
+        period: uint64.optional(),
+        realtimeRuntime: int64.optional(),
+        realtimePeriod: uint64.optional(),
+        cpus: z.string().optional(),
+        mems: z.string().optional(),
+        idle: int64.optional(),
+      })
+      .optional(),
+    pids: z.strictObject({ limit: int64 }).optional(),
+    blockIO: z
+      .strictObject({
+        weight: z.number().int().min(0).max(1000).optional(),
+        leafWeight: z.number().int().min(0).max(1000).optional(),
+        weightDevice: z.array(z.strictObject({ major: z.number().int(), minor: z.number().int(), weight: z.number().int().optional(), leafWeight: z.number().int().optional() })).optional(),
+        throttleReadBpsDevice: throttle.optional(),
+        throttleWriteBpsDevice: throttle.optional(),
+        throttleReadIOPSDevice: throttle.optional(),
+        throttleWriteIOPSDevice: throttle.optional(),
+      })
+      .optional(),
+    hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/), limit: uint64 })).optional(),
+    network: z.strictObject({ classID: z.number().int().optional(), priorities: z.array(z.strictObject({ name: z.string(), priority: z.number().int() })).optional() }).optional(),
+    rdma: z.record(z.string(), z.strictObject({ hcaHandles: z.number().int().optional(), hcaObjects: z.number().int().optional() })).optional(),
+    unified: z.record(z.string(), z.string()).optional(),
+  });
+}
+
+let schema: ReturnType<typeof buildSchema> | undefined;
+
+/** The zod schema of OCI `linux.resources` (runtime-spec config-linux.md), built on first use. @public */
+export function ociLinuxResourcesSchema(): ReturnType<typeof buildSchema> {
+  schema ??= buildSchema((createRequire(import.meta.url)("zod") as { z: typeof Zod }).z);
+  return schema;
+}
 
 /** The OCI object as validated. @public */
-export type OciLinuxResources = z.output<typeof ociLinuxResources>;
+export type OciLinuxResources = Zod.output<ReturnType<typeof buildSchema>>;
 
 /** OCI fields cgroupkit maps; a set field outside this list is refused rather than silently dropped. */
 const UNSUPPORTED: ReadonlyArray<[string, (r: OciLinuxResources) => unknown]> = [
@@ -94,7 +105,7 @@ const UNSUPPORTED: ReadonlyArray<[string, (r: OciLinuxResources) => unknown]> = 
  * @public
  */
 export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devices: OciLinuxResources["devices"] } {
-  const parsed = ociLinuxResources.safeParse(input);
+  const parsed = ociLinuxResourcesSchema().safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = ["linux", "resources", ...issue.path.map(String)].join(".");

@@ -4,6 +4,7 @@ export { ALL_DEVICES, DEVICE_NUMBER_MAX, formatDeviceRule, normalizeDeviceRule, 
 export { DeviceAclError, DeviceRuleIgnoredError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
 export {
   DevicePolicy,
+  type DeviceException,
   simulateV1Propagation,
   simulateV1Write,
   type DevicePolicyJson,

@@ -58,8 +58,8 @@ type Num = number | "*";
 /** An exception as the evaluator holds it: access as bits (r=1, w=2, m=4). @internal */
 export interface DeviceException {
   readonly type: "b" | "c";
-  readonly major: Num;
-  readonly minor: Num;
+  readonly major: number | "*";
+  readonly minor: number | "*";
   readonly bits: number;
 }
 

@@ -1,6 +1,6 @@
 // cgroupkit 0.1.0: the public API as released (api-extractor's declaration rollup).
 // Written by npm run release:version; npm run api:gate compares every build against it. Do not edit.
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** The rule `a *:* rwm`: every device, every access. @public */
 export declare const ALL_DEVICES: DeviceRule;
@@ -575,7 +575,7 @@ declare const BPF_SYSCALL_NUMBERS: Readonly<Partial<Record<NodeJS.Architecture, 
 export declare type BpfCommandName = "BPF_PROG_LOAD" | "BPF_PROG_ATTACH" | "BPF_PROG_DETACH" | "BPF_PROG_GET_FD_BY_ID" | "BPF_OBJ_GET_INFO_BY_FD" | "BPF_PROG_QUERY";
 
 /** The bpf(2) operations the apply path uses; tests wrap them to inject faults. @internal */
-declare interface BpfDeviceOps {
+export declare interface BpfDeviceOps {
     load(bytecode: Buffer, name: string): bpf.LoadedProgram;
     attach(cgroupFd: number, progFd: number, flags: number, replaceFd: number | undefined, target: string): void;
     detach(cgroupFd: number, progFd: number, target: string): void;
@@ -603,7 +603,7 @@ export declare class BpfError extends CgroupError {
     });
 }
 
-/** One eBPF instruction, fields as the kernel's `struct bpf_insn`. @beta */
+/** One eBPF instruction, fields as the kernel's `struct bpf_insn`. @public */
 export declare interface BpfInsn {
     /** Opcode byte: class | size/mode or op | source. */
     readonly code: number;
@@ -647,6 +647,92 @@ export declare interface BpfQueryResult {
  * @internal
  */
 declare function bpfSyscallNumber(arch: string): number;
+
+/** zod is half the package's import time: it is loaded on the first OCI parse, not at import. */
+declare function buildSchema(z: typeof z): z.ZodObject<{
+    devices: z.ZodOptional<z.ZodArray<z.ZodObject<{
+        allow: z.ZodBoolean;
+        type: z.ZodOptional<z.ZodEnum<{
+            a: "a";
+            b: "b";
+            c: "c";
+        }>>;
+        major: z.ZodOptional<z.ZodNullable<z.ZodNumber>>;
+        minor: z.ZodOptional<z.ZodNullable<z.ZodNumber>>;
+        access: z.ZodOptional<z.ZodString>;
+    }, z.core.$strict>>>;
+    memory: z.ZodOptional<z.ZodObject<{
+        limit: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        reservation: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        swap: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        kernel: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        kernelTCP: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        swappiness: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        disableOOMKiller: z.ZodOptional<z.ZodBoolean>;
+        useHierarchy: z.ZodOptional<z.ZodBoolean>;
+        checkBeforeUpdate: z.ZodOptional<z.ZodBoolean>;
+    }, z.core.$strict>>;
+    cpu: z.ZodOptional<z.ZodObject<{
+        shares: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        quota: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        burst: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        period: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        realtimeRuntime: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        realtimePeriod: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+        cpus: z.ZodOptional<z.ZodString>;
+        mems: z.ZodOptional<z.ZodString>;
+        idle: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
+    }, z.core.$strict>>;
+    pids: z.ZodOptional<z.ZodObject<{
+        limit: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+    }, z.core.$strict>>;
+    blockIO: z.ZodOptional<z.ZodObject<{
+        weight: z.ZodOptional<z.ZodNumber>;
+        leafWeight: z.ZodOptional<z.ZodNumber>;
+        weightDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            major: z.ZodNumber;
+            minor: z.ZodNumber;
+            weight: z.ZodOptional<z.ZodNumber>;
+            leafWeight: z.ZodOptional<z.ZodNumber>;
+        }, z.core.$strict>>>;
+        throttleReadBpsDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            major: z.ZodNumber;
+            minor: z.ZodNumber;
+            rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+        }, z.core.$strict>>>;
+        throttleWriteBpsDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            major: z.ZodNumber;
+            minor: z.ZodNumber;
+            rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+        }, z.core.$strict>>>;
+        throttleReadIOPSDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            major: z.ZodNumber;
+            minor: z.ZodNumber;
+            rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+        }, z.core.$strict>>>;
+        throttleWriteIOPSDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            major: z.ZodNumber;
+            minor: z.ZodNumber;
+            rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+        }, z.core.$strict>>>;
+    }, z.core.$strict>>;
+    hugepageLimits: z.ZodOptional<z.ZodArray<z.ZodObject<{
+        pageSize: z.ZodString;
+        limit: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
+    }, z.core.$strict>>>;
+    network: z.ZodOptional<z.ZodObject<{
+        classID: z.ZodOptional<z.ZodNumber>;
+        priorities: z.ZodOptional<z.ZodArray<z.ZodObject<{
+            name: z.ZodString;
+            priority: z.ZodNumber;
+        }, z.core.$strict>>>;
+    }, z.core.$strict>>;
+    rdma: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodObject<{
+        hcaHandles: z.ZodOptional<z.ZodNumber>;
+        hcaObjects: z.ZodOptional<z.ZodNumber>;
+    }, z.core.$strict>>>;
+    unified: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
+}, z.core.$strict>;
 
 /**
  * A logical cgroup (`libvirt/lxc/web1`) placed in every hierarchy that holds its controllers.
@@ -724,9 +810,19 @@ export declare class Cgroup {
         /**
          * Remove the group and every group under it, bottom-up, in every hierarchy; `rmdir` that fails
          * with EBUSY is retried (bounded). A group that is already gone is not an error.
+         *
+         * Without `kill`, a live process anywhere in the subtree, in any hierarchy, refuses the removal
+         * before anything is removed. With `kill`, each hierarchy's directory is first simply removed:
+         * the kernel's rmdir succeeds only for a group without processes and subgroups, so this removes
+         * nothing a process is in, and an empty leaf costs one call per hierarchy. Only where that is
+         * refused (EBUSY; ENOTEMPTY on a non-cgroup filesystem) are processes killed and the subtree
+         * removed bottom-up. If that kill times out, the hierarchies whose group was empty are already
+         * gone; calling remove again finishes the rest.
          * @throws {@link CgroupBusyError} when live processes remain and `kill` is not set
              */
          remove(options?: RemoveOptions): Promise<void>;
+         /** One rmdir: true when the directory is gone (or already was), false when the kernel says it is in use or not empty. */
+         private rmdirIfEmpty;
          private removeTree;
          /**
           * Give a uid/gid the group to manage: the directory and the files the kernel's delegation rules
@@ -984,7 +1080,7 @@ export declare class Cgroup {
         /** The codec factories, by spec name. @public */
         export declare const codecs: Codecs;
 
-        /** A compiled device filter. @beta */
+        /** A compiled device filter. @public */
         export declare interface CompiledDeviceFilter {
             /** The program, ready for {@link encodeInsns}. */
             readonly instructions: readonly BpfInsn[];
@@ -998,7 +1094,7 @@ export declare class Cgroup {
             readonly effectiveExceptions: number;
         }
 
-        /** The two-instruction program that denies every device access. @beta */
+        /** The two-instruction program that denies every device access. @public */
         export declare function compileDenyAll(): CompiledDeviceFilter;
 
         /**
@@ -1008,7 +1104,7 @@ export declare class Cgroup {
          * requests for several access bits at once. A request type or access bit the kernel does not
          * define is denied by a default-deny program. Rules are validated first.
          * @throws InvalidValueError for a malformed rule or policy.
-         * @beta
+         * @public
          */
         export declare function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceFilter;
 
@@ -1163,7 +1259,7 @@ export declare class Cgroup {
              */
             get maxDepth(): ReadWriteFile<bigint | "max">;
             /**
-             * Counts of live and dying descendant groups, plus nr_subsys_<name> and nr_dying_subsys_<name> per controller on newer kernels.
+             * Counts of live and dying descendant groups, plus nr_subsys_\<name\> and nr_dying_subsys_\<name\> per controller on newer kernels.
              *
              * File `cgroup.stat`: ro, every group. Since Linux 4.14. Present without the controller enabled. Codec: flatKeyed.
              * @public
@@ -1469,7 +1565,7 @@ export declare class Cgroup {
              */
             get cpusIsolated(): ReadOnlyFile<number[]>;
             /**
-             * Partition state, "member", "root" or "isolated", read back with " invalid (<reason>)" appended when the partition cannot be valid.
+             * Partition state, "member", "root" or "isolated", read back with " invalid (\<reason\>)" appended when the partition cannot be valid.
              *
              * File `cpuset.cpus.partition`: rw, non-root groups. Codec: string, writes enum.
              * @public
@@ -1751,10 +1847,10 @@ export declare class Cgroup {
         };
 
         /** An exception as the evaluator holds it: access as bits (r=1, w=2, m=4). @internal */
-        declare interface DeviceException {
+        export declare interface DeviceException {
             readonly type: "b" | "c";
-            readonly major: Num;
-            readonly minor: Num;
+            readonly major: number | "*";
+            readonly minor: number | "*";
             readonly bits: number;
         }
 
@@ -1773,7 +1869,7 @@ export declare class Cgroup {
          */
         export declare function deviceFilterContext(type: "b" | "c", access: string, major: number, minor: number): DeviceFilterContext;
 
-        /** The part of a device policy the compiler reads (DevicePolicy satisfies it). @beta */
+        /** The part of a device policy the compiler reads (DevicePolicy satisfies it). @public */
         export declare interface DeviceFilterPolicy {
             /** true: every device is allowed except the exceptions (v1 "default allow"); false: the reverse. */
             readonly defaultAllow: boolean;
@@ -1989,7 +2085,7 @@ export declare class Cgroup {
             static readonly version = "v2";
             static readonly controller = "dmem";
             /**
-             * Per-region hard limit on device memory of the group and its descendants; write "<region> N" or "<region> max".
+             * Per-region hard limit on device memory of the group and its descendants; write "\<region\> N" or "\<region\> max".
              *
              * File `dmem.max`: rw, non-root groups. Unit: bytes. Since Linux 6.14. Requires CONFIG_CGROUP_DMEM. Codec: flatKeyed.
              * @public
@@ -2612,7 +2708,7 @@ export declare class Cgroup {
              */
             get pressureLevel(): ReadOnlyFile<string>;
             /**
-             * Registers an eventfd notification - write "<eventfd> <fd of target file> [args]" (usage thresholds, OOM, pressure level).
+             * Registers an eventfd notification - write "\<eventfd\> \<fd of target file\> [args]" (usage thresholds, OOM, pressure level).
              *
              * File `cgroup.event_control`: wo, every group. Requires CONFIG_MEMCG; not available on CONFIG_PREEMPT_RT kernels. Codec: string.
              * @beta
@@ -2782,7 +2878,7 @@ export declare class Cgroup {
              */
             get stat(): ReadOnlyFile<KeyedValues<"anon" | "file" | "kernel" | "kernel_stack" | "pagetables" | "sec_pagetables" | "percpu" | "sock" | "vmalloc" | "shmem" | "zswap" | "zswapped" | "file_mapped" | "file_dirty" | "file_writeback" | "swapcached" | "anon_thp" | "file_thp" | "shmem_thp" | "inactive_anon" | "active_anon" | "inactive_file" | "active_file" | "unevictable" | "slab_reclaimable" | "slab_unreclaimable" | "slab" | "workingset_refault_anon" | "workingset_refault_file" | "workingset_activate_anon" | "workingset_activate_file" | "workingset_restore_anon" | "workingset_restore_file" | "workingset_nodereclaim" | "pswpin" | "pswpout" | "pgscan" | "pgsteal" | "pgscan_kswapd" | "pgscan_direct" | "pgscan_khugepaged" | "pgscan_proactive" | "pgsteal_kswapd" | "pgsteal_direct" | "pgsteal_khugepaged" | "pgsteal_proactive" | "pgfault" | "pgmajfault" | "pgrefill" | "pgactivate" | "pgdeactivate" | "pglazyfree" | "pglazyfreed" | "swpin_zero" | "swpout_zero" | "zswpin" | "zswpout" | "zswpwb" | "zswap_incomp" | "thp_fault_alloc" | "thp_collapse_alloc" | "thp_swpout" | "thp_swpout_fallback" | "numa_pages_migrated" | "numa_pte_updates" | "numa_hint_faults" | "pgdemote_kswapd" | "pgdemote_direct" | "pgdemote_khugepaged" | "pgdemote_proactive" | "pgpromote_success" | "hugetlb", bigint>>;
             /**
-             * The per-node part of memory.stat, one line per type with N<node>=bytes pairs.
+             * The per-node part of memory.stat, one line per type with N\<node\>=bytes pairs.
              *
              * File `memory.numa_stat`: ro, every group. Unit: bytes. Requires CONFIG_NUMA. Codec: nestedKeyed.
              * @public
@@ -2891,7 +2987,7 @@ export declare class Cgroup {
              */
             get max(): ReadWriteFile<KeyedValues<string, bigint | "max">, Readonly<Record<string, bigint | "max">>>;
             /**
-             * Hierarchical counters of charges refused at the limit, one key <resource>.max per resource.
+             * Hierarchical counters of charges refused at the limit, one key \<resource\>.max per resource.
              *
              * File `misc.events`: ro, non-root groups. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
              * @public
@@ -2937,14 +3033,14 @@ export declare class Cgroup {
              */
             get peak(): ReadOnlyFile<KeyedValues<string, bigint>>;
             /**
-             * Per-resource usage limit of the group and its descendants; write "<resource> N" or "<resource> max"; may exceed capacity.
+             * Per-resource usage limit of the group and its descendants; write "\<resource\> N" or "\<resource\> max"; may exceed capacity.
              *
              * File `misc.max`: rw, non-root groups. Since Linux 5.13. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
              * @public
              */
             get max(): ReadWriteFile<KeyedValues<string, bigint | "max">, Readonly<Record<string, bigint | "max">>>;
             /**
-             * Hierarchical count per resource ("<resource>.max") of charges that would have gone over a limit.
+             * Hierarchical count per resource ("\<resource\>.max") of charges that would have gone over a limit.
              *
              * File `misc.events`: ro, non-root groups. Requires CONFIG_CGROUP_MISC. Codec: flatKeyed.
              * @public
@@ -3041,6 +3137,11 @@ export declare class Cgroup {
 
          /** The real cgroupfs, through node:fs. @public */
          export declare class NodeCgroupFs implements CgroupFs {
+             /**
+              * Reads are served synchronously: a cgroupfs read is the kernel formatting memory it holds and never waits
+              * on a disk, so the thread-pool round trips of an async read (open, fstat, read, close) would cost far more
+              * than the read (5-10x on a usage snapshot of 1000 groups). Writes stay asynchronous: one can trigger reclaim.
+              */
              readFile(path: string): Promise<string>;
              readFileSync(path: string): string;
              writeFile(path: string, data: string): Promise<void>;
@@ -3074,93 +3175,10 @@ export declare class Cgroup {
          }
 
          /** The OCI object as validated. @public */
-         export declare type OciLinuxResources = z.output<typeof ociLinuxResources>;
+         export declare type OciLinuxResources = z.output<ReturnType<typeof buildSchema>>;
 
-         /** zod schema of OCI `linux.resources` (runtime-spec config-linux.md). @public */
-         export declare const ociLinuxResources: z.ZodObject<{
-             devices: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                 allow: z.ZodBoolean;
-                 type: z.ZodOptional<z.ZodEnum<{
-                     a: "a";
-                     b: "b";
-                     c: "c";
-                 }>>;
-                 major: z.ZodOptional<z.ZodNullable<z.ZodNumber>>;
-                 minor: z.ZodOptional<z.ZodNullable<z.ZodNumber>>;
-                 access: z.ZodOptional<z.ZodString>;
-             }, z.core.$strict>>>;
-             memory: z.ZodOptional<z.ZodObject<{
-                 limit: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 reservation: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 swap: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 kernel: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 kernelTCP: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 swappiness: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 disableOOMKiller: z.ZodOptional<z.ZodBoolean>;
-                 useHierarchy: z.ZodOptional<z.ZodBoolean>;
-                 checkBeforeUpdate: z.ZodOptional<z.ZodBoolean>;
-             }, z.core.$strict>>;
-             cpu: z.ZodOptional<z.ZodObject<{
-                 shares: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 quota: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 burst: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 period: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 realtimeRuntime: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 realtimePeriod: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-                 cpus: z.ZodOptional<z.ZodString>;
-                 mems: z.ZodOptional<z.ZodString>;
-                 idle: z.ZodOptional<z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>>;
-             }, z.core.$strict>>;
-             pids: z.ZodOptional<z.ZodObject<{
-                 limit: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-             }, z.core.$strict>>;
-             blockIO: z.ZodOptional<z.ZodObject<{
-                 weight: z.ZodOptional<z.ZodNumber>;
-                 leafWeight: z.ZodOptional<z.ZodNumber>;
-                 weightDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     major: z.ZodNumber;
-                     minor: z.ZodNumber;
-                     weight: z.ZodOptional<z.ZodNumber>;
-                     leafWeight: z.ZodOptional<z.ZodNumber>;
-                 }, z.core.$strict>>>;
-                 throttleReadBpsDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     major: z.ZodNumber;
-                     minor: z.ZodNumber;
-                     rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-                 }, z.core.$strict>>>;
-                 throttleWriteBpsDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     major: z.ZodNumber;
-                     minor: z.ZodNumber;
-                     rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-                 }, z.core.$strict>>>;
-                 throttleReadIOPSDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     major: z.ZodNumber;
-                     minor: z.ZodNumber;
-                     rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-                 }, z.core.$strict>>>;
-                 throttleWriteIOPSDevice: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     major: z.ZodNumber;
-                     minor: z.ZodNumber;
-                     rate: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-                 }, z.core.$strict>>>;
-             }, z.core.$strict>>;
-             hugepageLimits: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                 pageSize: z.ZodString;
-                 limit: z.ZodPipe<z.ZodUnion<readonly [z.ZodBigInt, z.ZodNumber]>, z.ZodTransform<bigint, number | bigint>>;
-             }, z.core.$strict>>>;
-             network: z.ZodOptional<z.ZodObject<{
-                 classID: z.ZodOptional<z.ZodNumber>;
-                 priorities: z.ZodOptional<z.ZodArray<z.ZodObject<{
-                     name: z.ZodString;
-                     priority: z.ZodNumber;
-                 }, z.core.$strict>>>;
-             }, z.core.$strict>>;
-             rdma: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodObject<{
-                 hcaHandles: z.ZodOptional<z.ZodNumber>;
-                 hcaObjects: z.ZodOptional<z.ZodNumber>;
-             }, z.core.$strict>>>;
-             unified: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
-         }, z.core.$strict>;
+         /** The zod schema of OCI `linux.resources` (runtime-spec config-linux.md), built on first use. @public */
+         export declare function ociLinuxResourcesSchema(): ReturnType<typeof buildSchema>;
 
          /**
           * OCI `memory.swap` (memory + swap, v1 memsw semantics) → v2 `memory.swap.max` (swap alone), as runc does.
@@ -3410,7 +3428,7 @@ export declare class Cgroup {
                 static readonly version = "v2";
                 static readonly controller = "rdma";
                 /**
-                 * Per-device limits on HCA handles and objects; write "<device> hca_handle=N hca_object=max" to set either.
+                 * Per-device limits on HCA handles and objects; write "\<device\> hca_handle=N hca_object=max" to set either.
                  *
                  * File `rdma.max`: rw, non-root groups. Since Linux 4.11. Codec: nestedKeyed.
                  * @public
@@ -3658,6 +3676,7 @@ export declare class Cgroup {
 
             /**
              * Every cgroup v1 accessor class by controller name (`core` for the cgroup.* files).
+             * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
              * @public
              */
             export declare const V1_CONTROLLERS: {
@@ -3695,12 +3714,6 @@ export declare class Cgroup {
                 /** The state read back from devices.list after. */
                 readonly after: DevicePolicy;
             }
-
-            /**
-             * A cgroup v1 controller name the spec knows.
-             * @public
-             */
-            export declare type V1ControllerName = keyof typeof V1_CONTROLLERS;
 
             /** A cgroup v1 hierarchy. @public */
             export declare interface V1Hierarchy extends CgroupHierarchyBase {
@@ -3743,6 +3756,7 @@ export declare class Cgroup {
 
             /**
              * Every cgroup v2 accessor class by controller name (`core` for the cgroup.* files).
+             * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
              * @public
              */
             export declare const V2_CONTROLLERS: {
@@ -3778,13 +3792,7 @@ export declare class Cgroup {
                 readonly verifierProcessedInsns: number | undefined;
             }
 
-            /**
-             * A cgroup v2 controller name the spec knows.
-             * @public
-             */
-            export declare type V2ControllerName = keyof typeof V2_CONTROLLERS;
-
-            /** Options of the v2 device calls. @beta */
+            /** Options of the v2 device calls. @public */
             export declare interface V2DeviceOptions {
                 /** @internal Substitute bpf(2) operations (fault injection in tests). */
                 readonly ops?: BpfDeviceOps;

@@ -649,7 +649,7 @@ export declare interface BpfQueryResult {
 declare function bpfSyscallNumber(arch: string): number;
 
 /** zod is half the package's import time: it is loaded on the first OCI parse, not at import. */
-declare function buildSchema(z: typeof z): z.ZodObject<{
+declare function buildSchema(zod: typeof z): z.ZodObject<{
     devices: z.ZodOptional<z.ZodArray<z.ZodObject<{
         allow: z.ZodBoolean;
         type: z.ZodOptional<z.ZodEnum<{

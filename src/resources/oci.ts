@@ -6,7 +6,8 @@ import { cpuSharesToWeightOci, ociMemorySwapToSwapMax } from "./conversions.js";
 import type { ResourceLimits } from "./limits.js";
 
 /** zod is half the package's import time: it is loaded on the first OCI parse, not at import. */
-function buildSchema(z: typeof Zod) {
+function buildSchema(zod: typeof Zod) {
+  const z = zod;
   // JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
   const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
   const uint64 = int64.refine((v) => v >= 0n, "must not be negative");

@@ -65,6 +65,20 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
 }
 
 /** Child groups of a test parent in one hierarchy. */
+/** `cgroupkit run -- sh -c SCRIPT` in the background, once SCRIPT (which echoes its pid, then execs sleep) has exec'd sleep. */
+async function startRun(prefix: string, script: string) {
+  const child = spawn(process.execPath, [MAIN, "run", "--parent", prefix, "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await until("the command to start", () => /^\d+\n/.test(stdout));
+  const pid = Number(stdout.trim());
+  await until("exec of sleep", () => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep"));
+  return { child, pid, exited, stderr: () => stderr };
+}
+
 function childrenOf(controller: string, group: string): string[] {
   const dir = `${mountOf(controller)}/${group}`;
   return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
@@ -157,41 +171,25 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
 
   it("run killed by SIGINT: the signal reaches the command, exit 130, group removed", async (context) => {
     const prefix = testParent(context);
-    const child = spawn(process.execPath, [MAIN, "run", "--parent", prefix, "--", "sh", "-c", "echo $$; exec sleep 30"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    await until("the command to start", () => /^\d+\n/.test(stdout));
-    const pid = Number(stdout.trim());
-    await until("exec of sleep", () => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep"));
+    const { child, pid, exited, stderr } = await startRun(prefix, "echo $$; exec sleep 30");
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(alive(pid)).toBe(false);
-    expect(stderr).toMatch(/exited|killed by SIGINT/);
+    expect(stderr()).toMatch(/exited|killed by SIGINT/);
     expect(childrenOf("memory", prefix)).toEqual([]);
     expect(childrenOf("freezer", prefix)).toEqual([]);
   });
 
   it("run: a command that ignores SIGINT is killed with its group on the second signal", async (context) => {
     const prefix = testParent(context);
-    const child = spawn(process.execPath, [MAIN, "run", "--parent", prefix, "--", "sh", "-c", "trap '' INT; echo $$; exec sleep 30"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    await until("the command to start", () => /^\d+\n/.test(stdout));
-    const pid = Number(stdout.trim());
-    await until("exec of sleep", () => fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("sleep"));
+    const { child, pid, exited, stderr } = await startRun(prefix, "trap '' INT; echo $$; exec sleep 30");
     child.kill("SIGINT");
     await new Promise((r) => setTimeout(r, 300));
     expect(alive(pid)).toBe(true); // ignored, as the command asked
     child.kill("SIGINT");
     expect(await exited).toBe(137);
     expect(alive(pid)).toBe(false);
-    expect(stderr).toMatch(/killed by SIGKILL/);
+    expect(stderr()).toMatch(/killed by SIGKILL/);
     expect(childrenOf("memory", prefix)).toEqual([]);
   });
 
@@ -397,8 +395,19 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
 
   it("not root: one clear line saying so", async (context) => {
     const prefix = testParent(context);
-    const r = await spawnCollect(process.execPath, [MAIN, "create", `${prefix}/u`], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH } });
-    expectOneLineError(r, 1, /^cgroupkit create: mkdir .*: EACCES \(permission denied\); cgroupkit needs root \(or a group delegated to this user\) for this\n$/);
+    // The checkout may sit in a directory only root can enter (CI clones anywhere): run a world-readable copy of the build.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-cli-"));
+    try {
+      fs.chmodSync(copy, 0o755);
+      fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
+      fs.cpSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+      fs.cpSync(path.join(ROOT, "generated/manifest.json"), path.join(copy, "generated/manifest.json"));
+      const main = path.join(copy, path.relative(ROOT, MAIN));
+      const r = await spawnCollect(process.execPath, [main, "create", `${prefix}/u`], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH } });
+      expectOneLineError(r, 1, /^cgroupkit create: mkdir .*: EACCES \(permission denied\); cgroupkit needs root \(or a group delegated to this user\) for this\n$/);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it("no cgroup filesystem: one clear line (in a private mount namespace with /sys/fs/cgroup unmounted)", async () => {

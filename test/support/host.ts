@@ -5,6 +5,8 @@ import * as path from "node:path";
 
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 export const TEST_PREFIX = "cgroupkit-test-";
+/** This vitest run's own prefix (set by the leak check's setup), so concurrent runs on one host never flag each other's groups. */
+export const RUN_PREFIX = TEST_PREFIX + (process.env.CGROUPKIT_TEST_RUN ?? "");
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -23,7 +25,7 @@ export function v2Mount(): string | undefined {
 }
 
 export function testName(): string {
-  return TEST_PREFIX + randomBytes(4).toString("hex");
+  return RUN_PREFIX + randomBytes(4).toString("hex");
 }
 
 /** Kill every process in a test-owned group and its descendants, then remove them bottom-up. */
@@ -75,8 +77,8 @@ function thaw(dir: string): void {
   }
 }
 
-/** Every test-owned group left on the host (two levels under each hierarchy). */
-export function leftoverTestGroups(): string[] {
+/** Every group of this run (names from {@link testName}) left on the host, two levels under each hierarchy. */
+export function leftoverTestGroups(prefix: string = RUN_PREFIX): string[] {
   const found: string[] = [];
   if (!fs.existsSync(CGROUP_ROOT)) return found;
   const scan = (dir: string, depth: number) => {
@@ -89,7 +91,7 @@ export function leftoverTestGroups(): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const child = path.join(dir, e.name);
-      if (e.name.startsWith(TEST_PREFIX)) found.push(child);
+      if (e.name.startsWith(prefix)) found.push(child);
       else if (depth > 0) scan(child, depth - 1);
     }
   };

@@ -1,8 +1,14 @@
-// Fails the run when a test-owned cgroup is left on the host.
-import { leftoverTestGroups } from "./host.js";
+// Fails the run when a cgroup this run created (a testName() group) is left on the host.
+import { randomBytes } from "node:crypto";
 
-export function teardown(): void {
-  const left = leftoverTestGroups();
+export function setup(): void {
+  // Inherited by the test workers: testName() puts it in every name, and teardown looks for it alone.
+  process.env.CGROUPKIT_TEST_RUN ??= `${randomBytes(3).toString("hex")}-`;
+}
+
+export async function teardown(): Promise<void> {
+  const { leftoverTestGroups, TEST_PREFIX } = await import("./host.js");
+  const left = leftoverTestGroups(TEST_PREFIX + (process.env.CGROUPKIT_TEST_RUN ?? ""));
   if (left.length > 0) {
     throw new Error(`test cgroups left behind on the host:\n  ${left.join("\n  ")}`);
   }

@@ -94,6 +94,15 @@ async function readAll(stream: Duplex): Promise<string> {
  * @internal
  */
 export async function launchInGroup(cg: Cgroup, command: readonly string[], relay: SignalRelay): Promise<LaunchResult> {
+  return launchJoined(cg.name, (pid) => cg.attach(pid), command, relay);
+}
+
+/**
+ * Run `command` once `join(pid)` has placed the waiting prelude (its pid) where the command must run:
+ * a cgroupfs attach, or a systemd scope created around the pid. `label` names the place in errors.
+ * @internal
+ */
+export async function launchJoined(label: string, join: (pid: number) => Promise<unknown>, command: readonly string[], relay: SignalRelay): Promise<LaunchResult> {
   const started = Date.now();
   const child = spawn("/bin/sh", ["-c", PRELUDE, "cgroupkit", ...command], { stdio: ["inherit", "inherit", "inherit", "pipe"] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -104,11 +113,11 @@ export async function launchInGroup(cg: Cgroup, command: readonly string[], rela
   const status = readAll(control);
   try {
     if (child.pid === undefined) throw await exited.then(() => new CliError("could not start /bin/sh"));
-    await cg.attach(child.pid);
+    await join(child.pid);
   } catch (err) {
     child.kill("SIGKILL");
     await exited.catch(() => undefined);
-    if (err instanceof CgroupError) throw new CliError(`could not move the command into ${cg.name}: ${err.message}; it was not started`);
+    if (err instanceof CgroupError) throw new CliError(`could not move the command into ${label}: ${err.message}; it was not started`);
     throw err;
   }
   if (relay.first !== undefined) {

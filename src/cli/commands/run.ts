@@ -1,22 +1,17 @@
 // `run` (a transient group around one command, like systemd-run --scope) and `exec` (like cgexec).
 import { randomBytes } from "node:crypto";
-import { Cgroup } from "../../cgroup/cgroup.js";
-import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
-import { applyDevicePolicy } from "../../devices/apply.js";
 import { ociMemorySwapToSwapMax } from "../../resources/conversions.js";
-import { applyResources, type ResourceLimits } from "../../resources/limits.js";
+import type { ResourceLimits } from "../../resources/limits.js";
 import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
 import { CgroupError } from "../../runtime/errors.js";
 import { UsageError, optionValue, type ParsedArgs } from "../args.js";
-import { CliError, groupArg, type CliContext } from "../context.js";
+import { groupArg, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, toJson } from "../output.js";
 import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
-import { SignalRelay, launchInGroup, signalStatus, type LaunchResult } from "./launch.js";
-
-/** The controllers a transient group is placed under, where the host has them. */
-const RUN_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
+import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
+import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -101,11 +96,6 @@ export function parentGroup(args: ParsedArgs, env: NodeJS.ProcessEnv = process.e
   return text === undefined ? undefined : groupArg(text);
 }
 
-/** The controllers of {@link RUN_CONTROLLERS} this host has. */
-function runControllers(layout: CgroupLayout): string[] {
-  return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
-}
-
 /** The run's summary, as printed. @internal */
 export interface RunSummary {
   readonly group: string;
@@ -147,16 +137,6 @@ export function summaryLine(s: RunSummary): string {
   return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}`;
 }
 
-/** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
-async function removeGroup(ctx: CliContext, cg: Cgroup | undefined, name: string): Promise<void> {
-  try {
-    const handle = cg ?? (await ctx.openGroup(name).catch(() => undefined));
-    await handle?.remove({ kill: true });
-  } catch (err) {
-    ctx.io.stderr(`cgroupkit run: could not remove ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-  }
-}
-
 const RUN_OPTIONS = [
   { name: "name", takes: "value", valueName: "NAME", help: "group name (default cgroupkit-run-<random>)" },
   { name: "parent", takes: "value", valueName: "GROUP", help: "create the group under GROUP (made when missing, kept afterwards); default $CGROUPKIT_PARENT" },
@@ -190,41 +170,32 @@ export const runVerb: Verb = {
   ],
   async run(ctx: CliContext) {
     const request = runRequest(ctx.args);
-    const layout = await ctx.layout();
-    const controllers = runControllers(layout);
-    for (const h of layout.hierarchies) {
-      if (h.mountPoint !== undefined && (await ctx.fs.stat(`${h.mountPoint}/${request.group}`))) {
-        throw new CliError(`group ${request.group} already exists (${h.mountPoint}/${request.group}); choose another --name, or use cgroupkit exec to run in it`);
-      }
-    }
     const relay = new SignalRelay();
-    let cg: Cgroup | undefined;
+    let placement: RunPlacement | undefined;
     let keep = false;
     try {
-      // From here on the group is ours: even a create that fails halfway is cleaned up below.
-      cg = await Cgroup.create(request.group, { layout, controllers, fs: ctx.fs });
-      const group = cg;
-      await applyResources(group, request.limits);
-      if (request.devices) await applyDevicePolicy(group, request.devices.policy);
+      placement = await cgroupfsRunDriver.prepare(ctx, request);
       if (relay.first) return signalStatus(relay.first);
-      relay.escalate = () => void group.kill().catch(() => undefined);
-      const result = await launchInGroup(group, ctx.args.command, relay);
+      const where = placement;
+      relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
+      const result = await launchJoined(where.label, (pid) => where.join(pid), ctx.args.command, relay);
       keep = request.keep && result.started;
+      const group = where.usageGroup();
       let usage: UsageSnapshot | undefined;
       try {
-        usage = await readUsage(group);
+        usage = group && (await readUsage(group));
       } catch (err) {
         if (!(err instanceof CgroupError)) throw err;
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(request.group, result, usage, keep);
+        const summary = summarize(where.label, result, usage, keep);
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
     } finally {
       relay.dispose();
-      if (!keep) await removeGroup(ctx, cg, request.group);
+      if (!keep) await placement?.dispose();
     }
   },
 };

@@ -1,4 +1,5 @@
 // `npm run generate`: spec/*.yaml → generated/. `--check` compares instead of writing; `--lock VERSION` records the released API.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,9 +115,11 @@ function main(argv: readonly string[]): number {
     const stale = listGenerated(root).filter((f) => !files.has(f));
     const changed = [...files].filter(([rel, text]) => !fs.existsSync(path.join(root, rel)) || fs.readFileSync(path.join(root, rel), "utf8") !== text);
     if (check) {
+      const untracked = untrackedFiles(root, [...files.keys()]);
       for (const [rel] of changed) console.error(`out of date: ${rel}`);
       for (const rel of stale) console.error(`stale: ${rel}`);
-      if (changed.length + stale.length > 0) {
+      for (const rel of untracked) console.error(`not committed: ${rel}`);
+      if (changed.length + stale.length + untracked.length > 0) {
         console.error("generated/ is out of date: run npm run generate");
         return 1;
       }
@@ -137,6 +140,14 @@ function main(argv: readonly string[]): number {
     }
     throw err;
   }
+}
+
+/** Generated files git does not track (a clean clone would lack them); none outside a git checkout. */
+function untrackedFiles(root: string, rels: readonly string[]): string[] {
+  const listed = spawnSync("git", ["ls-files", "-z", "--", "generated"], { cwd: root, encoding: "utf8" });
+  if (listed.status !== 0) return [];
+  const tracked = new Set(listed.stdout.split("\0").filter(Boolean));
+  return rels.filter((rel) => !tracked.has(rel));
 }
 
 function listGenerated(root: string): string[] {

@@ -282,7 +282,7 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
 
   it("exec into a group the command cannot join: it is never started", async (context) => {
     const prefix = testParent(context);
-    if (hierarchyFor(layout!, "cpuset")?.version !== "v1") return;
+    if (hierarchyFor(layout!, "cpuset")?.version !== "v1") return context.skip("needs a v1 cpuset hierarchy (a v1 cpuset with no CPUs refuses every task)");
     const g = `${prefix}/nocpus`;
     expect((await cgk("create", "-g", "cpuset", g)).status).toBe(0);
     fs.writeFileSync(`${mountOf("cpuset")}/${g}/cpuset.cpus`, "\n"); // no CPU: the v1 kernel refuses every task (ENOSPC)

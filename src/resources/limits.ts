@@ -182,8 +182,10 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
     if (versionOf(cg, "memory") === "v1") {
       const m = cg.v1.memory!;
       const limit = memory.max !== undefined ? () => plan(m.limitInBytes, memory.max, "memory.max", out) : () => {};
+      // Nothing to order against when only memory+swap is set.
       if (memory.swap !== undefined) {
-        const max = memory.max;
+        const max = memory.max ?? (memory.swap === "max" ? "max" : undefined);
+        // Unlimited memory+swap stands alone (it is above any limit); a finite one is counted from the limit.
         if (max === undefined) throw new InvalidValueError("memory.swap", memory.swap, "on cgroup v1 a swap limit needs memory.max in the same call");
         const memsw = max === "max" || memory.swap === "max" ? "max" : max + memory.swap;
         // memsw must stay >= the memory limit at every step: raise memsw first when the new limit exceeds the current memsw.

@@ -1,8 +1,10 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
-import type { ReadWriteFile } from "../runtime/accessor.js";
+import { readFileSync } from "node:fs";
+import { ReadWriteFile } from "../runtime/accessor.js";
 import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
+import { resolveUnified, unifiedField } from "./unified.js";
 
 /**
  * Resource limits independent of the cgroup version. Each is written to whichever version holds the controller,
@@ -23,6 +25,10 @@ export interface ResourceLimits {
     readonly swappiness?: number;
     /** v1 memory.oom_control only: disable the OOM killer. */
     readonly oomKillDisable?: boolean;
+    /** v1 memory.kmem.limit_in_bytes only (deprecated by the kernel since 5.4: accepted, then ignored). */
+    readonly kernel?: bigint | "max";
+    /** v1 memory.kmem.tcp.limit_in_bytes only. */
+    readonly kernelTcp?: bigint | "max";
   };
   readonly cpu?: {
     /** 1..10000 (v2 cpu.weight; v1 cpu.shares via cpuWeightToShares). */
@@ -35,16 +41,64 @@ export interface ResourceLimits {
     readonly period?: bigint;
     readonly cpus?: string;
     readonly mems?: string;
+    /** SCHED_IDLE for the group: v1 and v2 cpu.idle. */
+    readonly idle?: boolean;
+    /** Microseconds of accumulated quota a period may borrow (v2 cpu.max.burst, v1 cpu.cfs_burst_us). */
+    readonly burst?: bigint;
+    /** Real-time runtime per period in microseconds, -1 unlimited (v1 cpu.rt_runtime_us; cgroup v2 has none). */
+    readonly realtimeRuntime?: bigint;
+    /** Real-time period in microseconds (v1 cpu.rt_period_us; cgroup v2 has none). */
+    readonly realtimePeriod?: bigint;
   };
   readonly pids?: { readonly max?: bigint | "max" };
   readonly io?: {
     /** 1..10000 (v2 io.weight default; v1 blkio.weight via ioWeightToBlkioWeight). */
     readonly weight?: number;
-    /** 10..1000 (v1 blkio.weight; v2 io.weight via blkioWeightToIoWeight). */
+    /**
+     * 10..1000, OCI's scale. v1: blkio.weight, else blkio.bfq.weight (BFQ-only kernels). v2: io.bfq.weight as is
+     * when the kernel shows it, else io.weight via blkioWeightToIoWeight (runc's and crun's order).
+     */
     readonly blkioWeight?: number;
+    /** v1 blkio.leaf_weight: CFQ only, gone since Linux 5.0 (refused as a missing file on newer kernels). */
+    readonly leafWeight?: number;
+    /** Per-device weights on the blkio/BFQ scale (see {@link IoDeviceWeight}). */
+    readonly deviceWeights?: readonly IoDeviceWeight[];
+    /** Per-device caps (v1 blkio.throttle.*_device lines; v2 io.max lines). */
+    readonly throttle?: {
+      readonly readBps?: readonly IoDeviceRate[];
+      readonly writeBps?: readonly IoDeviceRate[];
+      readonly readIops?: readonly IoDeviceRate[];
+      readonly writeIops?: readonly IoDeviceRate[];
+    };
   };
-  /** Huge page limits in bytes by page size (`2MB`, `1GB`). */
+  /**
+   * Huge page limits in bytes by page size (`2MB`, `1GB`): v1 hugetlb.<size>.limit_in_bytes, v2 hugetlb.<size>.max,
+   * and the reservation file (`.rsvd.limit_in_bytes` / `.rsvd.max`) too where the kernel shows it, as runc does.
+   */
   readonly hugetlb?: Readonly<Record<string, bigint | "max">>;
+  /** rdma.max per device (`mlx5_1`): at most this many HCA handles / objects. */
+  readonly rdma?: Readonly<Record<string, { readonly hcaHandles?: bigint | "max"; readonly hcaObjects?: bigint | "max" }>>;
+  /** v1 only: net_cls.classid and net_prio.ifpriomap (cgroup v2 has neither controller). */
+  readonly network?: { readonly classId?: bigint; readonly priorities?: ReadonlyArray<{ readonly name: string; readonly priority: bigint }> };
+  /** cgroup v2 files by name, as kernel text (OCI `unified`); each is checked by the spec's codec of that file. */
+  readonly unified?: Readonly<Record<string, string>>;
+}
+
+/** One device's weight on the blkio/BFQ scale (OCI `weightDevice`). @public */
+export interface IoDeviceWeight {
+  /** `MAJ:MIN`. */
+  readonly device: string;
+  /** v1 blkio.weight_device (else blkio.bfq.weight_device); v2 io.bfq.weight on a BFQ-scheduled device, else io.weight converted. */
+  readonly weight?: number;
+  /** v1 blkio.leaf_weight_device (CFQ only; gone since Linux 5.0). */
+  readonly leafWeight?: number;
+}
+
+/** One device's rate cap (OCI `throttle*Device`). @public */
+export interface IoDeviceRate {
+  /** `MAJ:MIN`. */
+  readonly device: string;
+  readonly rate: bigint;
 }
 
 /** @public */
@@ -59,6 +113,8 @@ export interface ApplyResourcesOptions {
 export interface ApplyResourcesResult {
   readonly written: ReadonlyArray<{ readonly path: string; readonly value: string }>;
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** Where the kernel decided the file (blkio.weight or blkio.bfq.weight, io.weight or io.bfq.weight): which, and why. */
+  readonly chosen?: ReadonlyArray<{ readonly field: string; readonly file: string; readonly reason: string }>;
 }
 
 /** A write that failed after others succeeded; those were restored. @public */
@@ -76,33 +132,65 @@ interface PlannedWrite {
   readonly file: AnyFile;
   readonly value: unknown;
   readonly text: string;
+  /** A file runc writes only where the kernel shows it (hugetlb reservations): skipped quietly when missing. */
+  readonly optional?: boolean;
+  /** Files that hold one line per device: restore the device's old line, or this text when it had none. */
+  readonly deviceLine?: { readonly device: string; readonly clear: string };
 }
 
 type AnyFile = ReadWriteFile<unknown, any>;
 
-function plan(file: AnyFile | undefined, value: unknown, label: string, out: PlannedWrite[]): void {
+function plan(file: AnyFile | undefined, value: unknown, label: string, out: PlannedWrite[], extra: Omit<PlannedWrite, "file" | "value" | "text"> = {}): void {
   if (file === undefined) throw new UnsupportedError(`${label}: no hierarchy of this group holds the controller`);
-  out.push({ file, value, text: file.format(value) });
+  out.push({ file, value, text: file.format(value), ...extra });
 }
 
 function versionOf(cg: Cgroup, controller: string): "v1" | "v2" | undefined {
   return cg.placement(controller)?.hierarchy.version;
 }
 
+/** What the kernel shows, learned before planning: it decides between files that say the same thing. */
+interface KernelProbe {
+  readonly currentMemsw: bigint | "max" | undefined;
+  /** v1: blkio.weight (CFQ, or a kernel with both) or blkio.bfq.weight (BFQ-only kernels, 5.0+). */
+  readonly v1Weight: "blkio.weight" | "blkio.bfq.weight";
+  /** v2: whether io.bfq.weight is there (BFQ built or loaded). */
+  readonly v2Bfq: boolean;
+  /** v2: devices whose active scheduler is BFQ. */
+  readonly bfqDevices: ReadonlySet<string>;
+}
+
+/** A device's active I/O scheduler from sysfs (`none [mq-deadline] kyber bfq` → mq-deadline), or undefined. */
+function activeScheduler(device: string): string | undefined {
+  try {
+    return /\[([^\]]+)\]/.exec(readFileSync(`/sys/dev/block/${device}/queue/scheduler`, "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+const NO_LIMIT_LINE = "rbps=max wbps=max riops=max wiops=max";
+
 /** Every write the limits need, validated and formatted, in a safe order; nothing is written. */
-function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions, currentMemsw: bigint | "max" | undefined): PlannedWrite[] {
+function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions, probe: KernelProbe) {
   const out: PlannedWrite[] = [];
+  /** Files the spec (and this kernel) no longer has: treated like a file the kernel does not show. */
+  const absent: Array<{ path: string; reason: string }> = [];
+  const chosen: Array<{ field: string; file: string; reason: string }> = [];
   const { memory, cpu, pids, io, hugetlb } = limits;
   if (memory) {
     if (versionOf(cg, "memory") === "v1") {
       const m = cg.v1.memory!;
       const limit = memory.max !== undefined ? () => plan(m.limitInBytes, memory.max, "memory.max", out) : () => {};
+      // Nothing to order against when only memory+swap is set.
       if (memory.swap !== undefined) {
-        const max = memory.max;
+        const max = memory.max ?? (memory.swap === "max" ? "max" : undefined);
+        // Unlimited memory+swap stands alone (it is above any limit); a finite one is counted from the limit.
         if (max === undefined) throw new InvalidValueError("memory.swap", memory.swap, "on cgroup v1 a swap limit needs memory.max in the same call");
         const memsw = max === "max" || memory.swap === "max" ? "max" : max + memory.swap;
         // memsw must stay >= the memory limit at every step: raise memsw first when the new limit exceeds the current memsw.
-        const raiseFirst = currentMemsw !== undefined && currentMemsw !== "max" && (max === "max" || max > currentMemsw);
+        const current = probe.currentMemsw;
+        const raiseFirst = current !== undefined && current !== "max" && (max === "max" || max > current);
         if (raiseFirst) plan(m.memswLimitInBytes, memsw, "memory.swap", out);
         limit();
         if (!raiseFirst) plan(m.memswLimitInBytes, memsw, "memory.swap", out);
@@ -110,6 +198,8 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
       if (memory.low !== undefined) plan(m.softLimitInBytes, memory.low, "memory.low", out);
       if (memory.swappiness !== undefined) plan(m.swappiness, memory.swappiness, "memory.swappiness", out);
       if (memory.oomKillDisable !== undefined) plan(m.oomControl, memory.oomKillDisable, "memory.oomKillDisable", out);
+      if (memory.kernel !== undefined) plan(m.kmemLimitInBytes, memory.kernel, "memory.kernel", out);
+      if (memory.kernelTcp !== undefined) plan(m.kmemTcpLimitInBytes, memory.kernelTcp, "memory.kernelTcp", out);
       if (memory.high !== undefined) throw new UnsupportedError("memory.high: cgroup v1 has no such limit");
     } else {
       const m = versionOf(cg, "memory") === "v2" ? cg.v2.memory : undefined;
@@ -119,6 +209,8 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
       if (memory.high !== undefined) plan(m?.high, memory.high, "memory.high", out);
       if (memory.swappiness !== undefined) throw new UnsupportedError("memory.swappiness: cgroup v2 has no per-group swappiness");
       if (memory.oomKillDisable !== undefined) throw new UnsupportedError("memory.oomKillDisable: cgroup v2 cannot disable the OOM killer");
+      if (memory.kernel !== undefined) throw new UnsupportedError("memory.kernel: cgroup v2 has no separate kernel memory limit");
+      if (memory.kernelTcp !== undefined) throw new UnsupportedError("memory.kernelTcp: cgroup v2 has no separate TCP buffer limit");
     }
   }
   if (cpu) {
@@ -133,6 +225,12 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
         if (cpu.period !== undefined || cpu.quota !== "max") plan(c.cfsPeriodUs, cpu.period ?? 100000n, "cpu.period", out);
         if (cpu.quota !== undefined) plan(c.cfsQuotaUs, cpu.quota === "max" ? -1n : cpu.quota, "cpu.quota", out);
       }
+      // After the quota: the kernel refuses a burst above the quota in force.
+      if (cpu.burst !== undefined) plan(c.cfsBurstUs, cpu.burst, "cpu.burst", out);
+      // runc's order: the period first, so a runtime within the new period is accepted.
+      if (cpu.realtimePeriod !== undefined) plan(c.rtPeriodUs, cpu.realtimePeriod, "cpu.realtimePeriod", out);
+      if (cpu.realtimeRuntime !== undefined) plan(c.rtRuntimeUs, cpu.realtimeRuntime, "cpu.realtimeRuntime", out);
+      if (cpu.idle !== undefined) plan(c.idle, cpu.idle, "cpu.idle", out);
     } else {
       const c = cpuVersion === "v2" ? cg.v2.cpu : undefined;
       if (cpu.weight !== undefined) plan(c?.weight, cpu.weight, "cpu.weight", out);
@@ -141,6 +239,9 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
         if (weight !== 0) plan(c?.weight, weight, "cpu.shares", out);
       }
       if (cpu.quota !== undefined || cpu.period !== undefined) plan(c?.max, { quota: cpu.quota ?? "max", period: cpu.period ?? 100000n }, "cpu.quota", out);
+      if (cpu.burst !== undefined) plan(c?.maxBurst, cpu.burst, "cpu.burst", out);
+      if (cpu.idle !== undefined) plan(c?.idle, cpu.idle, "cpu.idle", out);
+      if (cpu.realtimePeriod !== undefined || cpu.realtimeRuntime !== undefined) throw new UnsupportedError("cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no real-time group scheduling files");
     }
     if (cpu.cpus !== undefined || cpu.mems !== undefined) {
       const set = versionOf(cg, "cpuset") === "v1" ? cg.v1.cpuset : versionOf(cg, "cpuset") === "v2" ? cg.v2.cpuset : undefined;
@@ -152,22 +253,101 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
     const p = versionOf(cg, "pids") === "v1" ? cg.v1.pids : versionOf(cg, "pids") === "v2" ? cg.v2.pids : undefined;
     plan(p?.max, pids.max, "pids.max", out);
   }
-  if (io) {
-    if (io.weight !== undefined && io.blkioWeight !== undefined) throw new InvalidValueError("io", io, "give weight or blkioWeight, not both");
-    if (versionOf(cg, "blkio") === "v1") {
-      const weight = io.blkioWeight ?? (io.weight !== undefined ? ioWeightToBlkioWeight(io.weight) : undefined);
-      if (weight !== undefined) plan(cg.v1.blkio!.weight, weight, "io.weight", out);
-    } else {
-      const weight = io.weight ?? (io.blkioWeight !== undefined ? blkioWeightToIoWeight(io.blkioWeight) : undefined);
-      if (weight !== undefined) plan(versionOf(cg, "io") === "v2" ? cg.v2.io.weight : undefined, { device: "default", value: BigInt(weight) }, "io.weight", out);
-    }
-  }
+  if (io) planIo(cg, io, probe, out, absent, chosen);
   for (const [size, limit] of Object.entries(hugetlb ?? {})) {
     const version = versionOf(cg, "hugetlb");
-    const file = version === "v1" ? cg.v1.hugetlb!.limitInBytes(size) : version === "v2" ? cg.v2.hugetlb.max(size) : undefined;
-    plan(file, version === "v1" && limit === "max" ? "max" : limit, `hugetlb.${size}`, out);
+    const h = version === "v1" ? cg.v1.hugetlb! : undefined;
+    const h2 = version === "v2" ? cg.v2.hugetlb : undefined;
+    plan(h?.limitInBytes(size) ?? h2?.max(size), limit, `hugetlb.${size}`, out);
+    // Reservations too, where the kernel accounts them (5.7+): opencontainers/cgroups (runc ≥ 1.2) does the same.
+    const rsvd = h?.rsvdLimitInBytes(size) ?? h2?.rsvdMax(size);
+    if (rsvd) plan(rsvd, limit, `hugetlb.${size}`, out, { optional: true });
   }
-  return out;
+  for (const [device, rdma] of Object.entries(limits.rdma ?? {})) {
+    const version = versionOf(cg, "rdma");
+    const file = version === "v1" ? cg.v1.rdma?.max : version === "v2" ? cg.v2.rdma.max : undefined;
+    const values = { ...(rdma.hcaHandles !== undefined ? { hca_handle: rdma.hcaHandles } : {}), ...(rdma.hcaObjects !== undefined ? { hca_object: rdma.hcaObjects } : {}) };
+    plan(file, { [device]: values }, `rdma.${device}`, out, { deviceLine: { device, clear: `${device} hca_handle=max hca_object=max` } });
+  }
+  if (limits.network) {
+    const { classId, priorities } = limits.network;
+    if (classId !== undefined) plan(versionOf(cg, "net_cls") === "v1" ? cg.v1.net_cls?.classid : undefined, classId, "network.classID (net_cls)", out);
+    for (const { name, priority } of priorities ?? []) {
+      plan(versionOf(cg, "net_prio") === "v1" ? cg.v1.net_prio?.ifpriomap : undefined, { [name]: priority }, "network.priorities (net_prio)", out, { deviceLine: { device: name, clear: `${name} 0` } });
+    }
+  }
+  for (const [key, text] of Object.entries(limits.unified ?? {})) {
+    const probeWrite = resolveUnified(key, text);
+    const dir = versionOf(cg, probeWrite.controller) === "v2" ? cg.v2Placement?.dir : undefined;
+    if (dir === undefined) throw new UnsupportedError(`${unifiedField(key)}: the ${probeWrite.controller} controller is not on cgroup v2 for this group (layout ${cg.layout.kind})`);
+    const bound = resolveUnified(key, text, dir, cg.fs);
+    if (!(bound.file instanceof ReadWriteFile)) throw new UnsupportedError(`${unifiedField(key)}: a write-only file is an action, not a limit`);
+    plan(bound.file as AnyFile, bound.value, unifiedField(key), out);
+  }
+  return { writes: out, absent, chosen };
+}
+
+function planIo(cg: Cgroup, io: NonNullable<ResourceLimits["io"]>, probe: KernelProbe, out: PlannedWrite[], absent: Array<{ path: string; reason: string }>, chosen: Array<{ field: string; file: string; reason: string }>): void {
+  if (io.weight !== undefined && io.blkioWeight !== undefined) throw new InvalidValueError("io", io, "give weight or blkioWeight, not both");
+  const version = versionOf(cg, "blkio") === "v1" ? "v1" : versionOf(cg, "io") === "v2" ? "v2" : undefined;
+  const wantsIo = io.weight !== undefined || io.blkioWeight !== undefined || io.leafWeight !== undefined || (io.deviceWeights?.length ?? 0) > 0 || Object.values(io.throttle ?? {}).some((l) => l.length > 0);
+  if (!wantsIo) return;
+  if (version === undefined) throw new UnsupportedError("io: no hierarchy of this group holds the blkio/io controller");
+  const devices = <T>(list: readonly T[] | undefined): readonly T[] => list ?? [];
+  if (version === "v1") {
+    const b = cg.v1.blkio!;
+    const bfq = probe.v1Weight === "blkio.bfq.weight";
+    const weight = io.blkioWeight ?? (io.weight !== undefined ? ioWeightToBlkioWeight(io.weight) : undefined);
+    if (weight !== undefined || (io.deviceWeights?.length ?? 0) > 0) {
+      chosen.push({ field: "io.weight", file: probe.v1Weight, reason: bfq ? "the kernel shows no blkio.weight (no CFQ): BFQ's file, as runc picks it" : "the kernel shows blkio.weight" });
+    }
+    if (weight !== undefined) plan(bfq ? b.bfqWeight : b.weight, weight, "io.weight", out);
+    if (io.leafWeight !== undefined) absent.push({ path: `${b.dir}/blkio.leaf_weight`, reason: "blkio.leaf_weight went with CFQ in Linux 5.0" });
+    for (const d of devices(io.deviceWeights)) {
+      if (d.weight !== undefined) {
+        plan(bfq ? b.bfqWeightDevice : b.weightDevice, { device: d.device, value: BigInt(d.weight) }, `io.deviceWeights ${d.device}`, out, { deviceLine: { device: d.device, clear: `${d.device} 0` } });
+      }
+      if (d.leafWeight !== undefined) absent.push({ path: `${b.dir}/blkio.leaf_weight_device`, reason: "blkio.leaf_weight_device went with CFQ in Linux 5.0" });
+    }
+    const t = io.throttle ?? {};
+    const lists = [
+      [b.throttleReadBpsDevice, t.readBps],
+      [b.throttleWriteBpsDevice, t.writeBps],
+      [b.throttleReadIopsDevice, t.readIops],
+      [b.throttleWriteIopsDevice, t.writeIops],
+    ] as const;
+    for (const [file, list] of lists) {
+      for (const r of devices(list)) plan(file, { device: r.device, value: r.rate }, `io.throttle ${r.device}`, out, { deviceLine: { device: r.device, clear: `${r.device} 0` } });
+    }
+    return;
+  }
+  const v = cg.v2.io;
+  if (io.weight !== undefined) plan(v.weight, { device: "default", value: BigInt(io.weight) }, "io.weight", out);
+  if (io.blkioWeight !== undefined) {
+    // runc and crun: BFQ's file takes the OCI value as is; else iocost's io.weight, converted.
+    if (probe.v2Bfq) plan(v.bfqWeight, { device: "default", value: BigInt(io.blkioWeight) }, "io.weight", out);
+    else plan(v.weight, { device: "default", value: BigInt(blkioWeightToIoWeight(io.blkioWeight)) }, "io.weight", out);
+    chosen.push({ field: "io.weight", file: probe.v2Bfq ? "io.bfq.weight" : "io.weight", reason: probe.v2Bfq ? "the kernel shows io.bfq.weight: the OCI weight as is" : "no io.bfq.weight: io.weight via blkioWeightToIoWeight" });
+  }
+  if (io.leafWeight !== undefined) throw new UnsupportedError("io.leafWeight: cgroup v2 has no leaf weight");
+  for (const d of devices(io.deviceWeights)) {
+    if (d.leafWeight !== undefined) throw new UnsupportedError(`io.deviceWeights ${d.device}: cgroup v2 has no leaf weight`);
+    if (d.weight === undefined) continue;
+    const onBfq = probe.v2Bfq && probe.bfqDevices.has(d.device);
+    if (onBfq) plan(v.bfqWeight, { device: d.device, value: BigInt(d.weight) }, `io.deviceWeights ${d.device}`, out, { deviceLine: { device: d.device, clear: `${d.device} default` } });
+    else plan(v.weight, { device: d.device, value: BigInt(blkioWeightToIoWeight(d.weight)) }, `io.deviceWeights ${d.device}`, out, { deviceLine: { device: d.device, clear: `${d.device} default` } });
+    chosen.push({ field: `io.deviceWeights ${d.device}`, file: onBfq ? "io.bfq.weight" : "io.weight", reason: onBfq ? "the device's scheduler is BFQ" : "the device is not scheduled by BFQ: iocost's io.weight, converted" });
+  }
+  const t = io.throttle ?? {};
+  const keys = [
+    ["rbps", t.readBps],
+    ["wbps", t.writeBps],
+    ["riops", t.readIops],
+    ["wiops", t.writeIops],
+  ] as const;
+  for (const [key, list] of keys) {
+    for (const r of devices(list)) plan(v.max, { [r.device]: { [key]: r.rate } }, `io.throttle ${r.device}`, out, { deviceLine: { device: r.device, clear: `${r.device} ${NO_LIMIT_LINE}` } });
+  }
 }
 
 /**
@@ -190,18 +370,21 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     oldText.set(file.path, text);
     return text;
   };
-  const memswFile = limits.memory?.swap !== undefined && versionOf(cg, "memory") === "v1" ? cg.v1.memory!.memswLimitInBytes : undefined;
-  const currentMemsw = memswFile && (await memswFile.read().catch((err: unknown) => (err instanceof CgroupIoError && err.errno === "ENOENT" ? undefined : Promise.reject(err))));
-  const planned = planWrites(cg, limits, options, currentMemsw);
+  const planned = planWrites(cg, limits, options, await probeKernel(cg, limits));
 
   // Every file is read before the first write: a missing one stops the apply with nothing written.
   const skipped: Array<{ path: string; reason: string }> = [];
+  const missing = (path: string, reason: string) => {
+    if (options.missing === "skip") skipped.push({ path, reason });
+    else throw new UnsupportedError(`${path}: ${reason} (pass missing: "skip" to go on without it); nothing was written`);
+  };
+  for (const a of planned.absent) missing(a.path, a.reason);
   const toWrite: Array<PlannedWrite & { before: string }> = [];
-  for (const w of planned) {
+  for (const w of planned.writes) {
     const before = await readOld(w.file);
-    if (before !== undefined) toWrite.push({ ...w, before: before.trim() });
-    else if (options.missing === "skip") skipped.push({ path: w.file.path, reason: "the running kernel does not show this file" });
-    else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
+    if (before !== undefined) toWrite.push({ ...w, before: w.deviceLine ? restoreLine(before, w.deviceLine) : before.trim() });
+    else if (w.optional) skipped.push({ path: w.file.path, reason: "the running kernel does not show this file (written only where it exists, as runc does)" });
+    else missing(w.file.path, "the running kernel does not show this file");
   }
 
   const written: Array<{ file: AnyFile; value: string; before: string }> = [];
@@ -225,5 +408,24 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     }
     written.push({ file: w.file, value: w.text, before });
   }
-  return { written: written.map(({ file, value }) => ({ path: file.path, value })), skipped };
+  return { written: written.map(({ file, value }) => ({ path: file.path, value })), skipped, chosen: planned.chosen };
+}
+
+/** The line of a per-device file that puts one device back as it was: its old line, or the text that clears it. */
+function restoreLine(before: string, line: { device: string; clear: string }): string {
+  return before.split("\n").find((l) => l.startsWith(`${line.device} `))?.trim() ?? line.clear;
+}
+
+async function probeKernel(cg: Cgroup, limits: ResourceLimits): Promise<KernelProbe> {
+  const orMissing = <T>(p: Promise<T>) => p.catch((err: unknown) => (err instanceof CgroupIoError && err.errno === "ENOENT" ? undefined : Promise.reject(err)));
+  const memswFile = limits.memory?.swap !== undefined && versionOf(cg, "memory") === "v1" ? cg.v1.memory!.memswLimitInBytes : undefined;
+  const currentMemsw = memswFile && (await orMissing(memswFile.read()));
+  const io = limits.io;
+  const weighs = io !== undefined && (io.weight !== undefined || io.blkioWeight !== undefined || (io.deviceWeights?.length ?? 0) > 0);
+  const v1 = weighs && versionOf(cg, "blkio") === "v1";
+  const v2 = weighs && !v1 && versionOf(cg, "io") === "v2";
+  const v1Weight = v1 && !(await cg.v1.blkio!.weight.exists()) ? "blkio.bfq.weight" : "blkio.weight";
+  const v2Bfq = v2 ? await cg.v2.io.bfqWeight.exists() : false;
+  const bfqDevices = new Set(v2 ? (io?.deviceWeights ?? []).map((d) => d.device).filter((d) => activeScheduler(d) === "bfq") : []);
+  return { currentMemsw, v1Weight, v2Bfq, bfqDevices };
 }

@@ -1,9 +1,10 @@
-// The OCI runtime-spec `linux.resources` object, validated, mapped onto ResourceLimits the way runc does.
+// The OCI runtime-spec `linux.resources` object, validated, mapped onto ResourceLimits the way runc and crun do.
 import { createRequire } from "node:module";
 import type { z as Zod } from "zod";
 import { InvalidValueError } from "../runtime/errors.js";
 import { cpuSharesToWeightOci, ociMemorySwapToSwapMax } from "./conversions.js";
 import type { ResourceLimits } from "./limits.js";
+import { resolveUnified } from "./unified.js";
 
 /** zod is half the package's import time: it is loaded on the first OCI parse, not at import. */
 function buildSchema(zod: typeof Zod) {
@@ -11,6 +12,12 @@ function buildSchema(zod: typeof Zod) {
   // JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
   const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
   const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
+  const uint32 = uint64.refine((v) => v <= 0xffffffffn, "must fit in 32 bits (0..4294967295)");
+  // Byte limits: -1 is unlimited; any other negative the kernel would refuse.
+  const bytes = int64.refine((v) => v >= -1n, "must be -1 (unlimited) or a byte count");
+  const device = { major: z.number().int().min(0).max(0xfff, "a major number is 0..4095"), minor: z.number().int().min(0).max(0xfffff, "a minor number is 0..1048575") };
+  // 0 means unset to runc and crun; the file's codec checks the rest (blkio.weight 10..1000, BFQ 1..1000).
+  const blkioWeight = z.number().int().min(0).max(1000);
 
   const deviceRule = z.strictObject({
     allow: z.boolean(),
@@ -20,18 +27,20 @@ function buildSchema(zod: typeof Zod) {
     access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
   });
 
-  const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
+  const throttle = z.array(z.strictObject({ ...device, rate: uint64 }));
+  // Names the kernel takes as one token of a keyed line.
+  const token = (what: string) => z.string().regex(/^[^\s=]{1,64}$/, `${what}: 1..64 characters, no whitespace or "="`);
 
   return z.strictObject({
     devices: z.array(deviceRule).optional(),
     memory: z
       .strictObject({
-        limit: int64.optional(),
-        reservation: int64.optional(),
-        swap: int64.optional(),
-        kernel: int64.optional(),
-        kernelTCP: int64.optional(),
-        swappiness: uint64.optional(),
+        limit: bytes.optional(),
+        reservation: bytes.optional(),
+        swap: bytes.optional(),
+        kernel: bytes.optional(),
+        kernelTCP: bytes.optional(),
+        swappiness: uint64.refine((v) => v <= 100n, "must be 0..100").optional(),
         disableOOMKiller: z.boolean().optional(),
         useHierarchy: z.boolean().optional(),
         checkBeforeUpdate: z.boolean().optional(),
@@ -43,28 +52,39 @@ function buildSchema(zod: typeof Zod) {
         quota: int64.optional(),
         burst: uint64.optional(),
         period: uint64.optional(),
-        realtimeRuntime: int64.optional(),
+        realtimeRuntime: int64.refine((v) => v >= -1n, "must be -1 (unlimited) or microseconds").optional(),
         realtimePeriod: uint64.optional(),
         cpus: z.string().optional(),
         mems: z.string().optional(),
-        idle: int64.optional(),
+        idle: int64.refine((v) => v === 0n || v === 1n, "must be 0 (default) or 1 (SCHED_IDLE)").optional(),
       })
       .optional(),
     pids: z.strictObject({ limit: int64 }).optional(),
     blockIO: z
       .strictObject({
-        weight: z.number().int().min(0).max(1000).optional(),
-        leafWeight: z.number().int().min(0).max(1000).optional(),
-        weightDevice: z.array(z.strictObject({ major: z.number().int(), minor: z.number().int(), weight: z.number().int().optional(), leafWeight: z.number().int().optional() })).optional(),
+        weight: blkioWeight.optional(),
+        leafWeight: blkioWeight.optional(),
+        weightDevice: z
+          .array(
+            z
+              .strictObject({ ...device, weight: blkioWeight.optional(), leafWeight: blkioWeight.optional() })
+              .refine((d) => d.weight !== undefined || d.leafWeight !== undefined, "an entry needs weight or leafWeight (runtime-spec: MUST specify at least one)"),
+          )
+          .optional(),
         throttleReadBpsDevice: throttle.optional(),
         throttleWriteBpsDevice: throttle.optional(),
         throttleReadIOPSDevice: throttle.optional(),
         throttleWriteIOPSDevice: throttle.optional(),
       })
       .optional(),
-    hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/), limit: uint64 })).optional(),
-    network: z.strictObject({ classID: z.number().int().optional(), priorities: z.array(z.strictObject({ name: z.string(), priority: z.number().int() })).optional() }).optional(),
-    rdma: z.record(z.string(), z.strictObject({ hcaHandles: z.number().int().optional(), hcaObjects: z.number().int().optional() })).optional(),
+    hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/, "a size such as 2MB or 1GB"), limit: uint64 })).optional(),
+    network: z.strictObject({ classID: uint32.optional(), priorities: z.array(z.strictObject({ name: token("an interface name"), priority: uint32 })).optional() }).optional(),
+    rdma: z
+      .record(
+        token("an RDMA device name"),
+        z.strictObject({ hcaHandles: uint32.optional(), hcaObjects: uint32.optional() }).refine((r) => r.hcaHandles !== undefined || r.hcaObjects !== undefined, "an entry needs hcaHandles or hcaObjects (runtime-spec: MUST specify at least one)"),
+      )
+      .optional(),
     unified: z.record(z.string(), z.string()).optional(),
   });
 }
@@ -80,29 +100,12 @@ export function ociLinuxResourcesSchema(): ReturnType<typeof buildSchema> {
 /** The OCI object as validated. @public */
 export type OciLinuxResources = Zod.output<ReturnType<typeof buildSchema>>;
 
-/** OCI fields cgroupkit maps; a set field outside this list is refused rather than silently dropped. */
-const UNSUPPORTED: ReadonlyArray<[string, (r: OciLinuxResources) => unknown]> = [
-  ["memory.kernel", (r) => r.memory?.kernel],
-  ["memory.kernelTCP", (r) => r.memory?.kernelTCP],
-  ["cpu.realtimeRuntime", (r) => r.cpu?.realtimeRuntime],
-  ["cpu.realtimePeriod", (r) => r.cpu?.realtimePeriod],
-  ["cpu.burst", (r) => r.cpu?.burst],
-  ["cpu.idle", (r) => r.cpu?.idle],
-  ["blockIO.leafWeight", (r) => r.blockIO?.leafWeight],
-  ["blockIO.weightDevice", (r) => r.blockIO?.weightDevice],
-  ["blockIO.throttleReadBpsDevice", (r) => r.blockIO?.throttleReadBpsDevice],
-  ["blockIO.throttleWriteBpsDevice", (r) => r.blockIO?.throttleWriteBpsDevice],
-  ["blockIO.throttleReadIOPSDevice", (r) => r.blockIO?.throttleReadIOPSDevice],
-  ["blockIO.throttleWriteIOPSDevice", (r) => r.blockIO?.throttleWriteIOPSDevice],
-  ["network", (r) => r.network],
-  ["rdma", (r) => r.rdma],
-  ["unified", (r) => r.unified],
-];
-
 /**
- * Validate an OCI `linux.resources` object and map it onto {@link ResourceLimits}, as runc does
- * (memory.swap is memory+swap; -1 is unlimited; pids.limit ≤ 0 is unlimited; cpu.shares stays shares and is
- * converted on cgroup v2). Errors name the field. `devices` is returned as is for the device layer.
+ * Validate an OCI `linux.resources` object and map it onto {@link ResourceLimits} the way runc and crun read it
+ * (docs/oci-conformance.md has the table): memory.swap is memory+swap and 0 is unset; -1 is unlimited;
+ * pids.limit ≤ 0 is unlimited; cpu.shares stays shares and is converted on cgroup v2; the zero value of a
+ * weight, a class id or a real-time setting is unset. Errors name `linux.resources.<field>` and the value.
+ * `devices` is returned as is for the device layer.
  * @public
  */
 export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devices: OciLinuxResources["devices"] } {
@@ -113,17 +116,24 @@ export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devi
     throw new InvalidValueError(field, valueAt(input, issue.path), issue.message);
   }
   const r = parsed.data;
-  for (const [field, get] of UNSUPPORTED) {
-    if (get(r) !== undefined) throw new InvalidValueError(`linux.resources.${field}`, get(r), "not supported by cgroupkit yet; remove it or set it through the accessors");
-  }
+  // Each unified key resolves to a spec file and its value passes that file's codec, before anything else.
+  for (const [key, value] of Object.entries(r.unified ?? {})) resolveUnified(key, value);
   const bytes = (v: bigint | undefined) => (v === undefined ? undefined : v === -1n ? ("max" as const) : v);
+  const unlessZero = <T>(v: T | undefined) => (v === undefined || v === 0 || v === 0n ? undefined : v);
+  const memory = r.memory;
+  const swap = memory?.swap === undefined || (memory.swap === 0n && memory.limit !== undefined) ? undefined : memory.swap;
+  const rates = (list: ReadonlyArray<{ major: number; minor: number; rate: bigint }> | undefined) => list?.map((t) => ({ device: `${t.major}:${t.minor}`, rate: t.rate }));
+  const b = r.blockIO;
   const limits: ResourceLimits = {
-    memory: r.memory && {
-      max: bytes(r.memory.limit),
-      swap: r.memory.swap === undefined ? undefined : ociMemorySwapToSwapMax(r.memory.swap, r.memory.limit ?? 0n),
-      low: r.memory.reservation === undefined || r.memory.reservation === -1n ? undefined : r.memory.reservation,
-      swappiness: r.memory.swappiness === undefined ? undefined : Number(r.memory.swappiness),
-      oomKillDisable: r.memory.disableOOMKiller,
+    memory: memory && {
+      max: bytes(memory.limit),
+      // swap 0 with a limit: unset, as runc reads it (see the conformance table); it can never be a real memory+swap limit.
+      swap: swap === undefined ? undefined : swapMax(swap, memory.limit ?? 0n),
+      low: memory.reservation === undefined || memory.reservation === -1n ? undefined : memory.reservation,
+      swappiness: memory.swappiness === undefined ? undefined : Number(memory.swappiness),
+      oomKillDisable: memory.disableOOMKiller,
+      kernel: bytes(memory.kernel),
+      kernelTcp: bytes(memory.kernelTCP),
     },
     cpu: r.cpu && {
       shares: r.cpu.shares === undefined || cpuSharesToWeightOci(r.cpu.shares) === 0 ? undefined : r.cpu.shares,
@@ -131,12 +141,41 @@ export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devi
       period: r.cpu.period,
       cpus: r.cpu.cpus || undefined,
       mems: r.cpu.mems || undefined,
+      idle: r.cpu.idle === undefined ? undefined : r.cpu.idle === 1n,
+      burst: r.cpu.burst,
+      realtimeRuntime: unlessZero(r.cpu.realtimeRuntime),
+      realtimePeriod: unlessZero(r.cpu.realtimePeriod),
     },
     pids: r.pids && { max: r.pids.limit <= 0n ? "max" : r.pids.limit },
-    io: r.blockIO?.weight ? { blkioWeight: r.blockIO.weight } : undefined,
+    io: b && {
+      blkioWeight: unlessZero(b.weight),
+      leafWeight: unlessZero(b.leafWeight),
+      deviceWeights: b.weightDevice
+        ?.map((d) => ({ device: `${d.major}:${d.minor}`, weight: unlessZero(d.weight), leafWeight: unlessZero(d.leafWeight) }))
+        .filter((d) => d.weight !== undefined || d.leafWeight !== undefined),
+      throttle: {
+        readBps: rates(b.throttleReadBpsDevice),
+        writeBps: rates(b.throttleWriteBpsDevice),
+        readIops: rates(b.throttleReadIOPSDevice),
+        writeIops: rates(b.throttleWriteIOPSDevice),
+      },
+    },
     hugetlb: r.hugepageLimits && Object.fromEntries(r.hugepageLimits.map((h) => [h.pageSize, h.limit])),
+    rdma: r.rdma && Object.fromEntries(Object.entries(r.rdma).map(([dev, l]) => [dev, { hcaHandles: l.hcaHandles, hcaObjects: l.hcaObjects }])),
+    network: r.network && { classId: unlessZero(r.network.classID), priorities: r.network.priorities },
+    unified: r.unified,
   };
   return { limits: dropUndefined(limits), devices: r.devices };
+}
+
+/** memory.swap with the field named as the OCI object names it. */
+function swapMax(swap: bigint, limit: bigint): bigint | "max" | undefined {
+  try {
+    return ociMemorySwapToSwapMax(swap, limit);
+  } catch (err) {
+    if (err instanceof InvalidValueError) throw new InvalidValueError("linux.resources.memory.swap", swap, err.reason);
+    throw err;
+  }
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -147,6 +186,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 function dropUndefined<T>(value: T): T {
   if (value === null || typeof value !== "object" || typeof value === "bigint") return value;
+  if (Array.isArray(value)) return value.map(dropUndefined) as T;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const cleaned = dropUndefined(v);

@@ -10,6 +10,7 @@ import { humanBytes, humanMicros, toJson } from "../output.js";
 import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
+import { ociRunLimits } from "./run-oci.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 
@@ -87,6 +88,8 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
+  const oci = value("oci") === undefined ? undefined : ociRunLimits(args, value("oci") as string);
+  if (oci) return { group, limits: oci.limits, devices: oci.devices ?? (devicesText === "none" ? undefined : policyArg(devicesText)), keep: args.flags.has("keep") };
   return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
 }
 
@@ -146,6 +149,7 @@ const RUN_OPTIONS = [
   { name: "cpu-shares", takes: "value", valueName: "S", help: "CPU shares 2..262144 (v2: converted to cpu.weight)" },
   { name: "cpu-quota", takes: "value", valueName: "PCT", help: "CPU time per 100 ms period as a percentage of one CPU: 50%, 200%" },
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
+  { name: "oci", takes: "value", valueName: "FILE", help: "limits from an OCI linux.resources JSON file (or a config.json), as runc applies them; not with the limit options above" },
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
 ] as const;

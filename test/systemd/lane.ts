@@ -19,17 +19,13 @@
 //   (support/leftovers.ts) fails the lane when any such unit or cgroup is left.
 // Result: the suite's closing line (with a random token) on the serial console; no line, a panic
 // or an oops fails the lane. Counts go to temp/systemd-result.json for test/run.ts.
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { writeBusyboxInitramfs } from "../vm/initramfs.js";
-import { bootQemu, closingLineScript, describeMissing, findQemuPrerequisites, judgeBoot, laneTimeoutSeconds, projectRoot, runLane, sh, type Missing } from "../vm/qemu.js";
+import { closingLineScript, vitestCommand, findQemuPrerequisites, projectRoot, runLane, sh, type Missing } from "../vm/qemu.js";
 
-const LANE = "systemd-lane";
 // 9p over virtio, overlayfs for a writable root over the share, null_blk for a block device that IO properties can name.
 const MODULES = ["virtio_pci", "9pnet_virtio", "9p", "overlay", "null_blk"];
-const resultFile = path.join(projectRoot, "temp", "systemd-result.json");
 /** Seconds from qemu start to ci.service starting, with room: the RuntimeMaxSec of the suite is the rest. */
 const BOOT_ALLOWANCE = 60;
 
@@ -62,28 +58,18 @@ function pathsToKeep(): string[] {
 function ciScript(token: string, suiteArgs: readonly string[]): string {
   const node = sh(process.execPath);
   const report = "/tmp/cgroupkit-systemd-vitest.json";
-  const vitest = [
-    node,
-    "node_modules/vitest/vitest.mjs",
-    "run",
-    "--config",
-    "test/systemd/vitest.config.ts",
-    "--configLoader=runner",
-    "--reporter=default",
-    "--reporter=json",
-    `--outputFile.json=${report}`,
-    ...suiteArgs.map(sh),
-  ].join(" ");
+  const vitest = vitestCommand("test/systemd/vitest.config.ts", report, suiteArgs);
   return `#!/bin/sh
 echo "SD-LANE ci.service: pid1=$(cat /proc/1/comm), $(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup, own cgroup $(cat /proc/self/cgroup)"
 getent passwd 1000 >/dev/null || useradd -m -u 1000 -U -s /bin/sh cgroupkit-ci || echo "SD-LANE useradd failed"
 user=$(getent passwd 1000 | cut -d: -f1)
-echo "SD-LANE system state: $(systemctl is-system-running --wait)"
+echo "SD-LANE system state: $(systemctl is-system-running --wait) at uptime $(cut -d' ' -f1 /proc/uptime) s; $(systemd-analyze time | head -1)"
 systemctl --failed --no-legend --plain | sed 's/^/SD-LANE failed unit: /'
 cd ${sh(projectRoot)} || exit 1
 export HOME=/root TMPDIR=/tmp PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true NO_COLOR=1 CGROUPKIT_IN_SYSTEMD_VM=${token} CGROUPKIT_TEST_USER="$user"
 ${vitest}
 status=$?
+echo "SD-LANE suite ended at uptime $(cut -d' ' -f1 /proc/uptime) s"
 ${node} -e ${sh(closingLineScript(report, token))} "$status"
 `;
 }
@@ -147,39 +133,32 @@ exec switch_root ${R} /lib/systemd/systemd
 `;
 }
 
-async function main(): Promise<number> {
-  const started = Date.now();
-  const timeoutSeconds = laneTimeoutSeconds(300);
-  const { found: pre, missing } = findQemuPrerequisites(MODULES);
-  missing.push(...packageProblems());
-  if (!pre || missing.length) {
-    console.error(describeMissing(LANE, missing));
-    return 1;
-  }
-  fs.rmSync(resultFile, { force: true });
-  const token = randomBytes(6).toString("hex");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-systemd-"));
-  try {
+runLane({
+  lane: "systemd-lane",
+  what: "systemd tests",
+  resultFile: path.join(projectRoot, "temp", "systemd-result.json"),
+  defaultTimeoutSeconds: 300,
+  prerequisites() {
+    const { found, missing } = findQemuPrerequisites(MODULES);
+    missing.push(...packageProblems());
+    return missing.length ? { missing } : { found, missing };
+  },
+  prepare(pre, token, dir, timeoutSeconds) {
     const initramfs = path.join(dir, "initramfs.cpio.gz");
     const runtimeMaxSec = Math.max(30, Math.floor(timeoutSeconds - BOOT_ALLOWANCE));
     writeBusyboxInitramfs(initramfs, pre, initScript(pre.modules.map((m) => m.name), runtimeMaxSec), ["rw", "newroot"], [
       { name: "ci-run.sh", data: Buffer.from(ciScript(token, process.argv.slice(2))), mode: 0o755 },
     ]);
-    process.stdout.write(`[${LANE}] kernel ${pre.kernel}, systemd from the host's /, timeout ${timeoutSeconds} s (suite ${runtimeMaxSec} s)\n`);
     const append = [
       "console=ttyS0 quiet panic=-1",
       "systemd.unified_cgroup_hierarchy=1",
       // Only basic.target and the suite: none of the host's enabled services.
       "systemd.unit=ci.target",
       "fstab=no",
-      // Speed: coldplug and time sync cost ~18 s under TCG and nothing here needs them; timers start the host's apt/man-db jobs.
-      "systemd.mask=systemd-udev-trigger.service systemd.mask=systemd-timesyncd.service systemd.mask=timers.target",
+      // Speed under TCG: nothing here needs coldplug, time sync, binfmt, the persistent journal, random-seed
+      // or sysusers (the host's /etc has its users); timers would start the host's apt/man-db jobs.
+      ...["systemd-udev-trigger.service", "systemd-timesyncd.service", "systemd-binfmt.service", "systemd-journal-flush.service", "systemd-random-seed.service", "systemd-sysusers.service", "timers.target"].map((u) => `systemd.mask=${u}`),
     ].join(" ");
-    const outcome = await bootQemu({ qemu: pre.qemu, kernel: pre.kernel, initramfs, append, timeoutSeconds, token });
-    return judgeBoot(LANE, "systemd tests", outcome, resultFile, started).length ? 1 : 0;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-runLane(LANE, main);
+    return { initramfs, append, banner: `kernel ${pre.kernel}, systemd from the host's /, suite RuntimeMaxSec ${runtimeMaxSec} s` };
+  },
+});

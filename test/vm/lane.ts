@@ -2,20 +2,16 @@
 // v2 suite (test/vm/*.test.ts) inside it against the real kernel, through a read-only 9p share of
 // the host's `/`. Installs nothing; builds the initramfs at run time; fails on a failed suite, a
 // panic, a hang (hard timeout) or a missing closing line.
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { writeBusyboxInitramfs } from "./initramfs.js";
-import { bootQemu, closingLineScript, describeMissing, findOnPath, findQemuPrerequisites, judgeBoot, laneTimeoutSeconds, projectRoot, runLane, sh, type Missing, type QemuPrerequisites } from "./qemu.js";
+import { closingLineScript, vitestCommand, findOnPath, findQemuPrerequisites, projectRoot, runLane, sh, type Missing, type QemuPrerequisites } from "./qemu.js";
 
 // 9p over virtio; null_blk for a block device that io.max / io.weight / io.stat can name; a dummy
 // network device and soft-RoCE (rdma_rxe, which needs the crc32 crypto module) for an RDMA device
 // that rdma.max can name. The VM has no modprobe, so the kernel cannot load these on demand.
 const MODULES = ["virtio_pci", "9pnet_virtio", "9p", "null_blk", "dummy", "crc32_generic", "rdma_rxe"];
 const MODULE_PARAMS: Readonly<Record<string, string>> = { dummy: "numdummies=1" };
-const LANE = "vm-lane";
-const resultFile = path.join(projectRoot, "temp", "vm-result.json");
 
 /** Every missing prerequisite with the package that provides it; empty when the lane can run. */
 function checkPrerequisites(): { found?: QemuPrerequisites; missing: Missing[] } {
@@ -42,19 +38,7 @@ function initScript(pre: QemuPrerequisites, token: string, suiteArgs: readonly s
   const node = process.execPath;
   const scratch = vmScratchDir();
   const report = `${scratch}/cgroupkit-vm-vitest.json`;
-  const vitest = [
-    sh(node),
-    "node_modules/vitest/vitest.mjs",
-    "run",
-    "--config",
-    "test/vm/vitest.config.ts",
-    // "runner" loads the config in memory; the default bundler writes a temp file into node_modules (read-only here).
-    "--configLoader=runner",
-    "--reporter=default",
-    "--reporter=json",
-    `--outputFile.json=${report}`,
-    ...suiteArgs.map(sh),
-  ].join(" ");
+  const vitest = vitestCommand("test/vm/vitest.config.ts", report, suiteArgs);
   const env = `env -i HOME=${scratch} TMPDIR=${scratch} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true CGROUPKIT_IN_VM=${token} NO_COLOR=1`;
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -78,26 +62,15 @@ poweroff -f
 `;
 }
 
-async function main(): Promise<number> {
-  const started = Date.now();
-  const timeoutSeconds = laneTimeoutSeconds(420); // about 3 minutes on a busy 2-core host; well under this on CI
-  const { found: pre, missing } = checkPrerequisites();
-  if (!pre) {
-    console.error(describeMissing(LANE, missing));
-    return 1;
-  }
-  fs.rmSync(resultFile, { force: true });
-  const token = randomBytes(6).toString("hex");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-vm-"));
-  try {
+runLane({
+  lane: "vm-lane",
+  what: "v2 tests",
+  resultFile: path.join(projectRoot, "temp", "vm-result.json"),
+  defaultTimeoutSeconds: 420, // about 3 minutes on a busy 2-core host; well under this on CI
+  prerequisites: checkPrerequisites,
+  prepare(pre, token, dir) {
     const initramfs = path.join(dir, "initramfs.cpio.gz");
     writeBusyboxInitramfs(initramfs, pre, initScript(pre, token, process.argv.slice(2)), ["tmp"]);
-    process.stdout.write(`[${LANE}] kernel ${pre.kernel}, modules ${pre.modules.map((m) => m.name).join(" ")}, busybox ${pre.busybox}, initramfs ${(fs.statSync(initramfs).size / 1024).toFixed(0)} KiB, timeout ${timeoutSeconds} s\n`);
-    const outcome = await bootQemu({ qemu: pre.qemu, kernel: pre.kernel, initramfs, append: "console=ttyS0 quiet panic=-1", timeoutSeconds, token });
-    return judgeBoot(LANE, "v2 tests", outcome, resultFile, started).length ? 1 : 0;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-runLane(LANE, main);
+    return { initramfs, append: "console=ttyS0 quiet panic=-1", banner: `kernel ${pre.kernel}, modules ${pre.modules.map((m) => m.name).join(" ")}, busybox ${pre.busybox}` };
+  },
+});

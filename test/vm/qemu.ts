@@ -3,7 +3,9 @@
 // a hard timeout while watching the serial console for a token-bearing closing line, a panic or an
 // oops; and turning vitest's JSON report inside the VM into that closing line.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { isStaticElf, resolveModules, type ModuleFile } from "./initramfs.js";
 
@@ -112,6 +114,26 @@ export interface LaneCounts {
   skipped: number;
   files: number;
   vitestExit: number;
+}
+
+/**
+ * The shell command (inside the VM, from the project root) that runs vitest with `config` over
+ * `suiteArgs` with the host's node, writing the JSON report to `report`.
+ */
+export function vitestCommand(config: string, report: string, suiteArgs: readonly string[]): string {
+  return [
+    sh(process.execPath),
+    "node_modules/vitest/vitest.mjs",
+    "run",
+    "--config",
+    config,
+    // "runner" loads the config in memory; the default bundler writes a temp file into node_modules (read-only in the busybox lane).
+    "--configLoader=runner",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...suiteArgs.map(sh),
+  ].join(" ");
 }
 
 /**
@@ -235,14 +257,15 @@ export function laneTimeoutSeconds(fallback: number): number {
   return value;
 }
 
-/** Run a lane's main: exit status 1 on a thrown error, printed without a stack for the expected ones. */
-export function runLane(lane: string, main: () => Promise<number>): void {
+/** Run a lane as the process's job: its exit status is the verdict, 1 on a thrown error. */
+export function runLane(spec: LaneSpec): void {
+  const { lane } = spec;
   if (process.platform !== "linux" || process.arch !== "x64") {
     console.error(`[${lane}] the qemu lanes run on x86_64 Linux hosts only`);
     process.exitCode = 1;
     return;
   }
-  main().then(
+  laneMain(spec).then(
     (code) => {
       process.exitCode = code;
     },
@@ -251,4 +274,40 @@ export function runLane(lane: string, main: () => Promise<number>): void {
       process.exitCode = 1;
     },
   );
+}
+
+/** What makes one lane: its prerequisites, and its initramfs and kernel command line for a boot. */
+export interface LaneSpec {
+  /** Log prefix, e.g. `vm-lane`. */
+  readonly lane: string;
+  /** What its tests are called in messages, e.g. `v2 tests`. */
+  readonly what: string;
+  /** Where the counts go for test/run.ts. */
+  readonly resultFile: string;
+  readonly defaultTimeoutSeconds: number;
+  readonly prerequisites: () => { found?: QemuPrerequisites; missing: Missing[] };
+  /** Write the initramfs into `dir`; `token` goes into the closing line. */
+  readonly prepare: (pre: QemuPrerequisites, token: string, dir: string, timeoutSeconds: number) => { initramfs: string; append: string; banner: string };
+}
+
+/** A lane from prerequisites to verdict: 0 when it passed, 1 otherwise (the reasons are printed). */
+export async function laneMain(spec: LaneSpec): Promise<number> {
+  const started = Date.now();
+  const timeoutSeconds = laneTimeoutSeconds(spec.defaultTimeoutSeconds);
+  const { found: pre, missing } = spec.prerequisites();
+  if (!pre || missing.length) {
+    console.error(describeMissing(spec.lane, missing));
+    return 1;
+  }
+  fs.rmSync(spec.resultFile, { force: true });
+  const token = randomBytes(6).toString("hex");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cgroupkit-${spec.lane}-`));
+  try {
+    const { initramfs, append, banner } = spec.prepare(pre, token, dir, timeoutSeconds);
+    process.stdout.write(`[${spec.lane}] ${banner}, initramfs ${(fs.statSync(initramfs).size / 1024).toFixed(0)} KiB, timeout ${timeoutSeconds} s\n`);
+    const outcome = await bootQemu({ qemu: pre.qemu, kernel: pre.kernel, initramfs, append, timeoutSeconds, token });
+    return judgeBoot(spec.lane, spec.what, outcome, spec.resultFile, started).length ? 1 : 0;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -196,34 +196,52 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
 
   // Every file is read before the first write: a missing one stops the apply with nothing written.
   const skipped: Array<{ path: string; reason: string }> = [];
-  const toWrite: Array<PlannedWrite & { before: string }> = [];
+  const toWrite: RestorableWrite[] = [];
   for (const w of planned) {
     const before = await readOld(w.file);
-    if (before !== undefined) toWrite.push({ ...w, before: before.trim() });
+    if (before !== undefined) toWrite.push({ file: w.file, value: w.value, text: w.text, restore: w.file.restoreTexts(before) });
     else if (options.missing === "skip") skipped.push({ path: w.file.path, reason: "the running kernel does not show this file" });
     else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
   }
+  const written = await writeAllOrRestore(toWrite);
+  return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped };
+}
 
-  const written: Array<{ file: AnyFile; value: string; before: string }> = [];
-  for (const w of toWrite) {
-    const { before } = w;
+/** A planned write with the writes that undo it, computed from the file's old text before anything is written. @internal */
+export interface RestorableWrite {
+  readonly file: AnyFile;
+  readonly value: unknown;
+  /** What the write sends. */
+  readonly text: string;
+  /** The writes that put the old value back ({@link ReadWriteFile.restoreTexts}). */
+  readonly restore: readonly string[];
+}
+
+/**
+ * Write each in order; when one fails (the kernel refuses it), undo the earlier ones in reverse
+ * with their restore writes and throw {@link ResourceApplyError} naming what was restored.
+ * @internal
+ */
+export async function writeAllOrRestore(writes: readonly RestorableWrite[]): Promise<RestorableWrite[]> {
+  const written: RestorableWrite[] = [];
+  for (const w of writes) {
     try {
       await w.file.write(w.value);
     } catch (err) {
       if (!(err instanceof CgroupError)) throw err;
       const restored: string[] = [];
       const restoreFailures: string[] = [];
-      for (const done of written.reverse()) {
+      for (const done of [...written].reverse()) {
         try {
-          await done.file.writeRaw(done.before);
+          for (const text of done.restore) await done.file.writeRaw(text);
           restored.push(done.file.path);
         } catch (restoreErr) {
-          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : String(restoreErr)})`);
+          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : restoreErr instanceof Error ? restoreErr.message : String(restoreErr)})`);
         }
       }
       throw new ResourceApplyError(err, restored, restoreFailures);
     }
-    written.push({ file: w.file, value: w.text, before });
+    written.push(w);
   }
-  return { written: written.map(({ file, value }) => ({ path: file.path, value })), skipped };
+  return written;
 }

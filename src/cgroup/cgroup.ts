@@ -2,10 +2,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
 import { codecs } from "../runtime/codecs/index.js";
-import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
-import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
-import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+import { hierarchyFor, parseProcCgroup, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
+import { hierarchyPathComponents, parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -62,6 +62,32 @@ export class CgroupBusyError extends CgroupIoError {
     this.group = group;
     this.pids = pids;
     this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}`;
+  }
+}
+
+/**
+ * A move of a process into a group that a hierarchy refused after others had taken it. The process was
+ * moved back in `movedBack`; `stuck` names the hierarchies where that failed too (it is still in the group there).
+ * `code` is the refusal's (ENOSPC for a v1 cpuset without cpus or mems).
+ * @public
+ */
+export class CgroupAttachError extends CgroupError {
+  constructor(
+    readonly pid: number,
+    readonly group: string,
+    /** The directory whose cgroup.procs refused the process. */
+    readonly refusedAt: string,
+    readonly failed: CgroupError,
+    readonly movedBack: readonly string[],
+    readonly stuck: readonly string[],
+  ) {
+    const cpusetHint = failed instanceof CgroupIoError && failed.errno === "ENOSPC" && /cpuset/.test(refusedAt) ? " (the group's cpuset.cpus or cpuset.mems is empty)" : "";
+    super(
+      failed.code,
+      `attach ${pid} to ${group}: ${failed.message}${cpusetHint}; ` +
+        (stuck.length === 0 ? `moved back in the ${movedBack.length} hierarchies it had already joined, so it is where it was` : `could not move it back in ${stuck.join(", ")}: it is in ${group} there only`),
+      { cause: failed },
+    );
   }
 }
 
@@ -293,11 +319,59 @@ export class Cgroup {
     return [...pids].sort((a, b) => a - b);
   }
 
-  /** Move a process (all its threads) into the group in every hierarchy. */
+  /**
+   * Move a process (all its threads) into the group in every hierarchy, or in none: when a hierarchy
+   * refuses the move (a v1 cpuset with no cpus or mems: ENOSPC; a pids limit: EAGAIN), the process is moved
+   * back where it was in each hierarchy already written, and {@link CgroupAttachError} says what happened.
+   * @throws {@link CgroupAttachError}
+   */
   async attach(pid: number): Promise<void> {
     const files = this.placements.map((p) => coreOf(p.dir, p.hierarchy.version, this.fs).procs);
     for (const file of files) file.format(pid); // validated before the first write
-    for (const file of files) await file.write(pid);
+    // Where the process is now in each hierarchy, to move it back; unknown when its /proc entry is unreadable
+    // (then the kernel refuses the first write with ESRCH anyway, and nothing moved).
+    const origins = files.length > 1 ? await this.originsOf(pid) : undefined;
+    for (const [i, file] of files.entries()) {
+      try {
+        await file.write(pid);
+      } catch (err) {
+        if (!(err instanceof CgroupError) || i === 0) throw err;
+        const movedBack: string[] = [];
+        const stuck: string[] = [];
+        for (let j = i - 1; j >= 0; j--) {
+          const p = this.placements[j]!;
+          const origin = origins?.[j];
+          try {
+            if (origin === undefined) throw new Error("its earlier group is unknown");
+            await coreOf(origin, p.hierarchy.version, this.fs).procs.write(pid);
+            movedBack.push(origin);
+          } catch (backErr) {
+            stuck.push(`${p.dir} (${backErr instanceof CgroupIoError ? backErr.errno : backErr instanceof Error ? backErr.message : String(backErr)})`);
+          }
+        }
+        throw new CgroupAttachError(pid, this.name, this.placements[i]!.dir, err, movedBack, stuck);
+      }
+    }
+  }
+
+  /** The directory of each placement's hierarchy that holds `pid` now (from `/proc/<pid>/cgroup`), where it is reachable. */
+  private async originsOf(pid: number): Promise<Array<string | undefined> | undefined> {
+    let text: string;
+    try {
+      text = await this.fs.readFile(`/proc/${pid}/cgroup`);
+    } catch (err) {
+      if (isErrno(err, "ENOENT", "ESRCH")) return undefined;
+      throw err;
+    }
+    const entries = parseProcCgroup(text);
+    return this.placements.map((p) => {
+      const entry = entries.find((e) => (p.hierarchy.version === "v2" ? e.hierarchyId === 0 && e.controllers.length === 0 : e.hierarchyId === p.hierarchy.hierarchyId));
+      const at = entry && hierarchyPathComponents(entry.path);
+      const root = hierarchyPathComponents(p.mount.root);
+      if (!at || !root || root.some((c, k) => at[k] !== c)) return undefined;
+      const below = at.slice(root.length);
+      return below.length === 0 ? p.mount.mountPoint : `${p.mount.mountPoint.replace(/\/$/, "")}/${below.join("/")}`;
+    });
   }
 
   /**

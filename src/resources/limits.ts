@@ -1,6 +1,7 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
 import type { ReadWriteFile } from "../runtime/accessor.js";
+import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
 
@@ -199,22 +200,21 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
   const toWrite: RestorableWrite[] = [];
   for (const w of planned) {
     const before = await readOld(w.file);
-    if (before !== undefined) toWrite.push({ file: w.file, value: w.value, text: w.text, restore: w.file.restoreTexts(before) });
+    if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: w.file.restoreTexts(before) });
     else if (options.missing === "skip") skipped.push({ path: w.file.path, reason: "the running kernel does not show this file" });
     else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
   }
-  const written = await writeAllOrRestore(toWrite);
+  const written = await writeAllOrRestore(cg.fs, toWrite);
   return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped };
 }
 
 /** A planned write with the writes that undo it, computed from the file's old text before anything is written. @internal */
 export interface RestorableWrite {
-  readonly file: AnyFile;
-  readonly value: unknown;
-  /** What the write sends. */
+  readonly file: { readonly path: string };
+  /** What the write sends (formatted and validated). */
   readonly text: string;
-  /** The writes that put the old value back ({@link ReadWriteFile.restoreTexts}). */
-  readonly restore: readonly string[];
+  /** The writes that put the old value back ({@link ReadWriteFile.restoreTexts}), or why there are none. */
+  readonly restore: readonly string[] | { readonly cannot: string };
 }
 
 /**
@@ -222,18 +222,19 @@ export interface RestorableWrite {
  * with their restore writes and throw {@link ResourceApplyError} naming what was restored.
  * @internal
  */
-export async function writeAllOrRestore(writes: readonly RestorableWrite[]): Promise<RestorableWrite[]> {
+export async function writeAllOrRestore(fs: CgroupFs, writes: readonly RestorableWrite[]): Promise<RestorableWrite[]> {
   const written: RestorableWrite[] = [];
   for (const w of writes) {
     try {
-      await w.file.write(w.value);
+      await fs.writeFile(w.file.path, w.text);
     } catch (err) {
       if (!(err instanceof CgroupError)) throw err;
       const restored: string[] = [];
       const restoreFailures: string[] = [];
       for (const done of [...written].reverse()) {
         try {
-          for (const text of done.restore) await done.file.writeRaw(text);
+          if (!Array.isArray(done.restore)) throw new Error((done.restore as { cannot: string }).cannot);
+          for (const text of done.restore as readonly string[]) await fs.writeFile(done.file.path, text);
           restored.push(done.file.path);
         } catch (restoreErr) {
           restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : restoreErr instanceof Error ? restoreErr.message : String(restoreErr)})`);

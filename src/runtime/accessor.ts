@@ -1,6 +1,7 @@
 // Base classes the generated accessors bind to: a path, a codec and spec metadata.
 import { assertOneLine, type Codec } from "./codec.js";
 import { InvalidValueError } from "./errors.js";
+import { checkKernelBounds } from "./kernel-bounds.js";
 import type { CgroupFs } from "./fs.js";
 
 /** Where a control file exists. @public */
@@ -89,7 +90,7 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
 
   /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
   format(value: W): string {
-    return formatForWrite(this.writeCodec, value, this.name);
+    return formatForWrite(this.writeCodec, value, this.name, this.meta);
   }
 
   /** Write text as the kernel printed it (from {@link ReadableFile.readRaw}), to restore an earlier value. One line only. */
@@ -153,12 +154,14 @@ export class WriteOnlyFile<W> extends ControlFile {
 
   /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
   format(value: W): string {
-    return formatForWrite(this.writeCodec, value, this.name);
+    return formatForWrite(this.writeCodec, value, this.name, this.meta);
   }
 }
 
-function formatForWrite<W>(codec: Codec<unknown, W>, value: W, file: string): string {
-  return assertOneLine(codec.format(value, file), file, value);
+function formatForWrite<W>(codec: Codec<unknown, W>, value: W, file: string, meta: FileMeta): string {
+  const text = assertOneLine(codec.format(value, file), file, value);
+  checkKernelBounds(meta, file, value);
+  return text;
 }
 
 /** Base of every generated controller class: binds a cgroup directory and a filesystem. @public */

@@ -1,8 +1,10 @@
 // Failure paths found under attack (#11 part 3), each against the host's real hierarchies under a test-owned prefix.
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { Cgroup } from "../../src/cgroup/cgroup.js";
+import { Cgroup, CgroupAttachError } from "../../src/cgroup/cgroup.js";
+import { main } from "../../src/cli/cli.js";
 import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { applyResources, ResourceApplyError } from "../../src/resources/limits.js";
 import { ReadWriteFile } from "../../src/runtime/accessor.js";
@@ -105,5 +107,92 @@ describe.runIf(usable)("3.2 restore writes what each file accepts", () => {
     expect(restorable).toEqual(expect.arrayContaining(["memory.oom_control", "memory.limit_in_bytes", "cpu.cfs_quota_us", "pids.max", "cpuset.cpus"]));
     expect(refused).toEqual(expect.arrayContaining(["cgroup.procs", "tasks", "cgroup.subtree_control"]));
     expect(restorable.length).toBeGreaterThan(20);
+  });
+});
+
+async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const status = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { status, stdout, stderr };
+}
+
+/** A sleeping child of this process, killed after the test. */
+const sleepers: number[] = [];
+afterEach(() => {
+  for (const pid of sleepers.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+});
+function sleeper(): number {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  sleepers.push(child.pid!);
+  return child.pid!;
+}
+
+describe.runIf(usable)("3.6 a move is all hierarchies or none", () => {
+  it("attach to a group whose v1 cpuset is empty: refused, moved back everywhere, CgroupAttachError names it", async () => {
+    const cg = await group(V1, v2Mount() !== undefined);
+    const cpusetDir = cg.placement("cpuset")!.dir;
+    expect(cg.placements.indexOf(cg.placement("cpuset")!)).toBeGreaterThan(0); // some hierarchies are written before it
+    fs.writeFileSync(`${cpusetDir}/cpuset.cpus`, "\n");
+    const pid = sleeper();
+    const before = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8");
+    const err = await cg.attach(pid).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CgroupAttachError);
+    expect(err).toMatchObject({ code: "ENOSPC", pid, refusedAt: cpusetDir, stuck: [] });
+    expect((err as CgroupAttachError).movedBack).toHaveLength(cg.placements.indexOf(cg.placement("cpuset")!));
+    expect((err as Error).message).toMatch(/cpuset\.cpus or cpuset\.mems is empty.*moved back/);
+    expect(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8")).toBe(before);
+    for (const p of cg.placements) expect(fs.readFileSync(`${p.dir}/cgroup.procs`, "utf8")).toBe("");
+  });
+
+  it("set G cgroup.procs=PID moves the process in every hierarchy (it wrote one before)", async () => {
+    const cg = await group(V1);
+    const pid = sleeper();
+    const r = await cli("set", cg.name, `cgroup.procs=${pid}`);
+    expect(r).toMatchObject({ status: 0, stderr: "" });
+    for (const p of cg.placements) expect(fs.readFileSync(`${p.dir}/cgroup.procs`, "utf8")).toBe(`${pid}\n`);
+  });
+
+  it("set G cgroup.procs=PID and classify against an empty cpuset: exit 1, one line, the process is where it was", async () => {
+    const cg = await group(V1);
+    fs.writeFileSync(`${cg.placement("cpuset")!.dir}/cpuset.cpus`, "\n");
+    const pid = sleeper();
+    const before = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8");
+    for (const argv of [["set", cg.name, `cgroup.procs=${pid}`], ["classify", cg.name, String(pid)]]) {
+      const r = await cli(...argv);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/ENOSPC.*moved back in the \d+ hierarchies/);
+      expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(fs.readFileSync(`/proc/${pid}/cgroup`, "utf8")).toBe(before);
+    }
+  });
+});
+
+describe.runIf(usable)("3.9 set checks the kernel's fixed bounds first and restores on a kernel refusal", () => {
+  it.each([["cpu.cfs_quota_us=500", /at least 1 ms/], ["cpu.cfs_quota_us=17592186044416", /17592186044415/], ["pids.max=4194305", /PID_MAX_LIMIT/], ["cpu.cfs_period_us=999", /1000/], ["cpu.cfs_period_us=1000001", /1000000/]])(
+    "%s is refused before any write, the earlier file of the same set untouched",
+    async (assignment, why) => {
+      const cg = await group(["memory", "cpu", "pids"]);
+      const r = await cli("set", cg.name, "memory.limit_in_bytes=64M", assignment);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(BigInt(read("memory", cg.name, "memory.limit_in_bytes"))).toBeGreaterThan(1n << 60n);
+    },
+  );
+
+  it("a value the kernel refuses (a cpu this host lacks) undoes the earlier writes of the same set", async () => {
+    const cg = await group(["memory", "cpu", "cpuset"]);
+    const before = ["memory.limit_in_bytes", "memory.oom_control"].map((f) => read("memory", cg.name, f));
+    const r = await cli("set", cg.name, "memory.limit_in_bytes=64M", "memory.oom_control=1", "cpu.shares=512", `cpuset.cpus=${os.cpus().length + 60}`);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cpuset\.cpus.*(EINVAL|ERANGE).*restored 3 earlier writes/);
+    expect(["memory.limit_in_bytes", "memory.oom_control"].map((f) => read("memory", cg.name, f))).toEqual(before);
+    expect(read("cpu", cg.name, "cpu.shares")).toBe("1024\n");
   });
 });

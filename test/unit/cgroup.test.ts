@@ -69,6 +69,7 @@ class FakeCgroupFs extends NodeCgroupFs {
   }
 
   override async readFile(p: string): Promise<string> {
+    if (p.startsWith("/proc/")) throw new CgroupIoError("read", p, "ENOENT"); // fake pids have no /proc entry
     if (p === "/sys/kernel/cgroup/delegate") {
       if (this.delegateList === undefined) throw new CgroupIoError("read", p, "ENOENT");
       return this.delegateList;

@@ -65,6 +65,26 @@ export class CgroupBusyError extends CgroupIoError {
   }
 }
 
+/** statfs(2) f_type of cgroup v1 and cgroup2 (include/uapi/linux/magic.h). */
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * A directory inside a group that is not on a cgroup filesystem (a directory bind-mounted there):
+ * `remove` walks, kills and removes nothing under it. `code` is ERR_NOT_CGROUPFS.
+ * @public
+ */
+export class NotCgroupFsError extends CgroupError {
+  constructor(
+    readonly group: string,
+    readonly dir: string,
+    /** Its filesystem's statfs type. */
+    readonly fsType: number,
+  ) {
+    super("ERR_NOT_CGROUPFS", `remove ${group}: ${dir} is not on a cgroup filesystem (statfs type 0x${fsType.toString(16)}; a bind mount?); nothing under it was walked or removed`);
+  }
+}
+
 /**
  * A move of a process into a group that a hierarchy refused after others had taken it. The process was
  * moved back in `movedBack`; `stuck` names the hierarchies where that failed too (it is still in the group there).
@@ -478,6 +498,8 @@ export class Cgroup {
           firstError ??= err;
         }
       }
+      // The kill walks the subtree and signals the pids its cgroup.procs files list: never one that is not cgroupfs.
+      for (const p of occupied) await this.assertCgroupTree(p.dir);
       if (occupied.length > 0) await this.kill({ timeoutMs: options.timeoutMs });
       remaining = occupied;
     } else {
@@ -506,7 +528,38 @@ export class Cgroup {
     }
   }
 
+  /**
+   * Refuse a directory that is not on a cgroup filesystem (a plain directory bind-mounted into the group):
+   * a walk must never empty or remove it. A filesystem without statfs cannot tell, and is trusted.
+   */
+  private async assertCgroupFs(dir: string): Promise<boolean> {
+    if (!this.fs.statfs) return true;
+    let type: number;
+    try {
+      type = (await this.fs.statfs(dir)).type;
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return false;
+      throw err;
+    }
+    if (type !== CGROUP_SUPER_MAGIC && type !== CGROUP2_SUPER_MAGIC) throw new NotCgroupFsError(this.name, dir, type);
+    return true;
+  }
+
+  /** {@link Cgroup.assertCgroupFs} for a directory and every directory under it. */
+  private async assertCgroupTree(dir: string): Promise<void> {
+    if (!(await this.assertCgroupFs(dir))) return;
+    let entries;
+    try {
+      entries = await this.fs.readdir(dir);
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return;
+      throw err;
+    }
+    for (const e of entries) if (e.isDirectory) await this.assertCgroupTree(`${dir}/${e.name}`);
+  }
+
   private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {
+    if (!(await this.assertCgroupFs(dir))) return;
     let entries;
     try {
       entries = await this.fs.readdir(dir);

@@ -1,7 +1,7 @@
 // Failure paths found under attack (#11 part 3), each against the host's real hierarchies under a test-owned prefix.
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { Cgroup, CgroupAttachError } from "../../src/cgroup/cgroup.js";
 import { main } from "../../src/cli/cli.js";
@@ -194,5 +194,45 @@ describe.runIf(usable)("3.9 set checks the kernel's fixed bounds first and resto
     expect(r.stderr).toMatch(/cpuset\.cpus.*(EINVAL|ERANGE).*restored 3 earlier writes/);
     expect(["memory.limit_in_bytes", "memory.oom_control"].map((f) => read("memory", cg.name, f))).toEqual(before);
     expect(read("cpu", cg.name, "cpu.shares")).toBe("1024\n");
+  });
+});
+
+describe.runIf(usable && spawnSync("unshare", ["--version"]).status === 0)("3.7 remove walks cgroupfs only", () => {
+  it("delete -r --kill with a plain directory bind-mounted inside the group (private mount namespace): refused, the directory untouched", async () => {
+    const cg = await group(["memory", "pids"]);
+    const inner = `${cg.placement("memory")!.dir}/inner`;
+    fs.mkdirSync(inner);
+    const plain = fs.mkdtempSync("/tmp/cgroupkit-test-plain-");
+    try {
+      fs.mkdirSync(`${plain}/keep/deeper`, { recursive: true });
+      fs.writeFileSync(`${plain}/keep/file`, "data");
+      fs.writeFileSync(`${plain}/cgroup.procs`, `${process.pid}\n`); // a kill that trusted it would signal this test
+      const step = `
+        import { execFileSync } from "node:child_process";
+        import * as fs from "node:fs";
+        import { main } from "./src/cli/cli.ts";
+        if (fs.readlinkSync("/proc/self/ns/mnt") === process.env.HOST_MNT_NS) throw new Error("not in a private mount namespace");
+        execFileSync("mount", ["--bind", process.env.PLAIN, process.env.INNER]);
+        let err = "";
+        const status = await main(["delete", "-r", "--kill", process.env.GROUP], { stdout: () => {}, stderr: (t) => (err += t) });
+        console.log(JSON.stringify({ status, err }));
+      `;
+      const result = spawnSync("unshare", ["-m", "--propagation", "private", process.execPath, "--import", "tsx", "--input-type=module", "-e", step], {
+        encoding: "utf8",
+        env: { ...process.env, HOST_MNT_NS: fs.readlinkSync("/proc/self/ns/mnt"), PLAIN: plain, INNER: inner, GROUP: cg.name },
+        timeout: 60_000,
+      });
+      expect(result.stderr).toBe("");
+      const out = JSON.parse(result.stdout.trim().split("\n").pop()!) as { status: number; err: string };
+      expect(out.status).toBe(1);
+      expect(out.err).toMatch(new RegExp(`${inner}.* is not on a cgroup filesystem \\(statfs type 0x[0-9a-f]+; a bind mount\\?\\); nothing under it was walked or removed`));
+      expect(fs.existsSync(`${plain}/keep/deeper`)).toBe(true);
+      expect(fs.readFileSync(`${plain}/keep/file`, "utf8")).toBe("data");
+      // Outside the namespace the mount never existed: the group is removed as usual.
+      await cg.remove({ kill: true });
+      for (const p of cg.placements) expect(fs.existsSync(p.dir)).toBe(false);
+    } finally {
+      fs.rmSync(plain, { recursive: true, force: true });
+    }
   });
 });

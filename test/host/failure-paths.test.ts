@@ -236,3 +236,62 @@ describe.runIf(usable && spawnSync("unshare", ["--version"]).status === 0)("3.7 
     }
   });
 });
+
+describe.runIf(usable)("3.8 policy input is bounded", () => {
+  const tmpFiles: string[] = [];
+  afterEach(() => {
+    for (const f of tmpFiles.splice(0)) fs.rmSync(f, { recursive: true, force: true });
+  });
+  const policyFile = (content: string) => {
+    const dir = fs.mkdtempSync("/tmp/cgroupkit-test-policy-");
+    tmpFiles.push(dir);
+    fs.writeFileSync(`${dir}/p.json`, content);
+    return `${dir}/p.json`;
+  };
+  const rules = (n: number) => Array.from({ length: n }, (_, i) => `c ${Math.floor(i / 200) + 1}:${i % 200} rw`);
+
+  it.each([["/dev/zero", /must be a regular file/], ["/proc/self", /must be a regular file/]])("devices apply G %s is refused at once, nothing written", async (file, why) => {
+    const cg = await group(["devices"]);
+    const started = Date.now();
+    const r = await cli("devices", "apply", cg.name, file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(why);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(read("devices", cg.name, "devices.list")).toBe("a *:* rwm\n");
+  });
+
+  it("a FIFO is refused without waiting for a writer", async () => {
+    const dir = fs.mkdtempSync("/tmp/cgroupkit-test-policy-");
+    tmpFiles.push(dir);
+    expect(spawnSync("mkfifo", [`${dir}/fifo`]).status).toBe(0);
+    const r = await cli("devices", "check", `${dir}/fifo`, "c", "1:3", "r");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/must be a regular file/);
+  });
+
+  it("a 19,900-rule policy (state form and OCI form) is refused with the bound, in well under a second", async () => {
+    const cg = await group(["devices"]);
+    for (const content of [JSON.stringify({ default: "deny", exceptions: rules(19_900) }), JSON.stringify(rules(19_900).map((r) => ({ allow: true, type: "c", major: Number(r.split(/[ :]/)[1]), minor: Number(r.split(/[ :]/)[2]), access: "rw" })))]) {
+      const started = Date.now();
+      const r = await cli("devices", "apply", cg.name, policyFile(content));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/19900 rules.*at most 1024 rules|at most 1048576 bytes/); // the OCI form is 1.2 MB
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+    expect(read("devices", cg.name, "devices.list")).toBe("a *:* rwm\n");
+  });
+
+  it("a file over 1 MiB is refused before it is parsed", async () => {
+    const r = await cli("devices", "check", policyFile(" ".repeat((1 << 20) + 1) + "[]"), "c", "1:3", "r");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/at most 1048576 bytes/);
+  });
+
+  it("a long policy within the bound is applied, and the CLI says it is working first", async () => {
+    const cg = await group(["devices"]);
+    const r = await cli("devices", "apply", cg.name, policyFile(JSON.stringify({ default: "deny", exceptions: rules(300) })));
+    expect(r.stderr).toMatch(/^cgroupkit devices apply: 300 rules; planning and writing them can take a few seconds…\n$/);
+    expect(r.status).toBe(0);
+    expect(read("devices", cg.name, "devices.list").trimEnd().split("\n")).toHaveLength(300);
+  });
+});

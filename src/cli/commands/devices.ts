@@ -9,6 +9,9 @@ import { UsageError } from "../args.js";
 import { groupArg, type CliContext } from "../context.js";
 import type { Verb } from "../verb.js";
 
+/** Above this many rules `devices apply` says that it is working (about a second of planning on v1). */
+const LONG_POLICY_RULES = 256;
+
 /** Where a policy came from, for messages. @internal */
 export interface NamedPolicy {
   readonly source: string;
@@ -168,6 +171,8 @@ export const devicesApplyVerb: Verb = {
     const name = groupArg(groupText);
     const { source, policy } = policyArg(policyText);
     const cg = await ctx.openGroup(name);
+    // Planning the v1 writes grows with the square of the rules: say so before a wait of seconds.
+    if (policy.exceptions.length > LONG_POLICY_RULES) ctx.io.stderr(`cgroupkit devices apply: ${policy.exceptions.length} rules; planning and writing them can take a few seconds…\n`);
     const result = await applyDevicePolicy(cg, policy);
     const detail = result.mechanism === "v1" ? `${result.v1.writes.length} writes, devices.list verified` : `eBPF program ${result.ebpf.programId} (${result.ebpf.method})`;
     if (ctx.json) ctx.printJson({ group: name, policy: source, mechanism: result.mechanism, dir: result.dir, ...(result.mechanism === "v1" ? { writes: result.v1.writes.length } : { programId: result.ebpf.programId, method: result.ebpf.method }) });

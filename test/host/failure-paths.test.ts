@@ -1,6 +1,7 @@
 // Failure paths found under attack (#11 part 3), each against the host's real hierarchies under a test-owned prefix.
 import * as fs from "node:fs";
 import * as os from "node:os";
+import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { Cgroup, CgroupAttachError } from "../../src/cgroup/cgroup.js";
@@ -293,5 +294,73 @@ describe.runIf(usable)("3.8 policy input is bounded", () => {
     expect(r.stderr).toMatch(/^cgroupkit devices apply: 300 rules; planning and writing them can take a few seconds…\n$/);
     expect(r.status).toBe(0);
     expect(read("devices", cg.name, "devices.list").trimEnd().split("\n")).toHaveLength(300);
+  });
+});
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+describe.runIf(usable)("3.10 small holes in the CLI", () => {
+  it.each(["   ", "a/ /b", "\t"])("group name %j (only whitespace in a component) is refused before any syscall", async (name) => {
+    const r = await cli("create", name);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/is only whitespace/);
+    expect(fs.readdirSync(`${CGROUP_ROOT}/memory`).filter((n) => /^\s*$/.test(n))).toEqual([]);
+  });
+
+  it.each(["0", "1", "5M"])("run --memory %s is refused with the reason, nothing created", async (size) => {
+    const name = testName();
+    createdTops.push(name);
+    const r = await cli("run", "--name", name, "--memory", size, "--", "true");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/below 6M the command is OOM-killed as it starts/);
+    expect(fs.existsSync(`${CGROUP_ROOT}/memory/${name}`)).toBe(false);
+  });
+
+  it("run --memory 6M (the floor) runs a shell to completion", async () => {
+    const name = testName();
+    createdTops.push(name);
+    const r = await cli("run", "--name", name, "--memory", "6M", "--", "sh", "-c", "exit 7");
+    expect(r.status).toBe(7);
+    expect(r.stderr).toMatch(/OOM kills 0/);
+  });
+
+  it("devices show as a non-root user on a v1 devices host: the v1 policy, and a note where the BPF query needs CAP_SYS_ADMIN", async () => {
+    const cg = await group(["devices"], v2Mount() !== undefined);
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-cli-"));
+    try {
+      fs.chmodSync(copy, 0o755);
+      fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
+      fs.cpSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+      fs.cpSync(path.join(ROOT, "generated/manifest.json"), path.join(copy, "generated/manifest.json"));
+      // the BPF binding and its native part
+      for (const pkg of ["koffi", "@koromix"]) if (fs.existsSync(path.join(ROOT, "node_modules", pkg))) fs.cpSync(path.join(ROOT, "node_modules", pkg), path.join(copy, "node_modules", pkg), { recursive: true });
+      const r = spawnSync(process.execPath, [path.join(copy, "dist/src/cli/main.js"), "devices", "show", cg.name], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH }, encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^v1 devices \(.*\):\n  default: allow/);
+      if (cg.v2Placement) expect(r.stdout).toMatch(/cgroup2 device programs \(.*\): not shown \(EPERM: listing them needs CAP_SYS_ADMIN\)/);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it("deny -> allow with exceptions: exit 2 naming the CLI's own flag, nothing written; with the flag it applies", async () => {
+    const cg = await group(["devices"]);
+    const dir = fs.mkdtempSync("/tmp/cgroupkit-test-policy-");
+    try {
+      fs.writeFileSync(`${dir}/allow.json`, JSON.stringify({ default: "allow", exceptions: ["c 5:0 rwm"] }));
+      expect((await cli("devices", "apply", cg.name, "libvirt-lxc")).status).toBe(0);
+      const held = read("devices", cg.name, "devices.list");
+      const refused = await cli("devices", "apply", cg.name, `${dir}/allow.json`);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/nothing was written\. --allow-transient-allow-all accepts that window/);
+      expect(refused.stderr).not.toMatch(/allowTransientAllowAll/);
+      expect(read("devices", cg.name, "devices.list")).toBe(held);
+      const applied = await cli("devices", "apply", "--allow-transient-allow-all", cg.name, `${dir}/allow.json`);
+      expect(applied).toMatchObject({ status: 0 });
+      expect(read("devices", cg.name, "devices.list")).toBe("a *:* rwm\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

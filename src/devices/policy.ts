@@ -462,9 +462,15 @@ function unmetIntent(after: DevicePolicy, write: V1Write): string | undefined {
   const text = formatDeviceRule(rule);
   if (write.file === "devices.allow") {
     if (after.allows(rule.type, rule.major, rule.minor, rule.access)) return undefined;
-    return after.defaultAllow
-      ? `the kernel would ignore it: in a default-allow group an allow only removes a deny exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and an exception covering a wider range still denies part of "${text}"`
-      : `the kernel would not grant all of "${text}"`;
+    if (!after.defaultAllow) return `the kernel would not grant all of "${text}"`;
+    const bits = bitsOf(rule.access);
+    const blocking = after.internalExceptions.filter((ex) => matchExceptionPartial([ex], rule.type as "b" | "c", rule.major, rule.minor, bits));
+    // A blocking exception either holds the whole range (it is wider) or shares only part of it (they overlap).
+    const shown = blocking.map((ex) => {
+      const wider = (ex.major === "*" || ex.major === rule.major) && (ex.minor === "*" || ex.minor === rule.minor);
+      return `"${formatDeviceRule(ruleOf(ex))}" (${wider ? "a wider range" : "an overlapping range"})`;
+    });
+    return `the kernel would ignore it: in a default-allow group an allow only removes a deny exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and ${shown.join(", ")} still denies part of "${text}"`;
   }
   for (const letter of rule.access) {
     if (after.allowsSome(rule.type, rule.major, rule.minor, BIT_OF[letter] as number)) {

@@ -204,8 +204,14 @@ export const devicesApplyVerb: Verb = {
       throw err;
     }
     const detail = result.mechanism === "v1" ? `${result.v1.writes.length} writes, devices.list verified` : `eBPF program ${result.ebpf.programId} (${result.ebpf.method})`;
-    if (ctx.json) ctx.printJson({ group: name, policy: source, mechanism: result.mechanism, dir: result.dir, ...(result.mechanism === "v1" ? { writes: result.v1.writes.length } : { programId: result.ebpf.programId, method: result.ebpf.method }) });
+    if (ctx.json) ctx.printJson({ group: name, policy: source, mechanism: result.mechanism, dir: result.dir, ...(result.mechanism === "v1" ? { writes: result.v1.writes.length, ...(result.v1.hiddenExceptionsMayRemain ? { hiddenExceptionsMayRemain: true } : {}) } : { programId: result.ebpf.programId, method: result.ebpf.method }) });
     else ctx.print(`applied ${source} to ${name} through ${result.mechanism === "v1" ? "v1 devices" : "cgroup2 eBPF"}: ${detail}`);
+    if (result.mechanism === "v1" && result.v1.hiddenExceptionsMayRemain) {
+      ctx.io.stderr(
+        `cgroupkit devices apply: note: ${name} was default-allow, and the kernel does not list such a group's denies: any it held stay, so it may deny more than ${source} says` +
+          `${policy.exceptions.length > 0 ? " (--allow-transient-allow-all clears them first, through a moment of allow-all)" : " (it has child groups, which refuse the reset)"}\n`,
+      );
+    }
     return 0;
   },
 };

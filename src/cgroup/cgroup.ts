@@ -76,7 +76,9 @@ const CGROUP2_SUPER_MAGIC = 0x63677270;
  */
 export class NotCgroupFsError extends CgroupError {
   constructor(
+    /** The group being removed. */
     readonly group: string,
+    /** The directory that is not on cgroupfs. */
     readonly dir: string,
     /** Its filesystem's statfs type. */
     readonly fsType: number,
@@ -93,12 +95,17 @@ export class NotCgroupFsError extends CgroupError {
  */
 export class CgroupAttachError extends CgroupError {
   constructor(
+    /** The process that was being moved. */
     readonly pid: number,
+    /** The group it was being moved into. */
     readonly group: string,
     /** The directory whose cgroup.procs refused the process. */
     readonly refusedAt: string,
+    /** The refusal. */
     readonly failed: CgroupError,
+    /** The directories (its earlier groups) it was moved back into, last hierarchy first. */
     readonly movedBack: readonly string[],
+    /** `dir (why)` for each hierarchy where moving it back failed. */
     readonly stuck: readonly string[],
   ) {
     const cpusetHint = failed instanceof CgroupIoError && failed.errno === "ENOSPC" && /cpuset/.test(refusedAt) ? " (the group's cpuset.cpus or cpuset.mems is empty)" : "";

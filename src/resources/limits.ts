@@ -1,8 +1,8 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
 import type { ReadWriteFile } from "../runtime/accessor.js";
-import type { CgroupFs } from "../runtime/fs.js";
-import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "./restore.js";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
 
 /**
@@ -62,17 +62,6 @@ export interface ApplyResourcesResult {
   readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
 }
 
-/** A write that failed after others succeeded; those were restored. @public */
-export class ResourceApplyError extends CgroupError {
-  constructor(
-    readonly failed: CgroupError,
-    readonly restored: readonly string[],
-    readonly restoreFailures: readonly string[],
-  ) {
-    super(failed.code, `${failed.message}; ${restoreFailures.length === 0 ? `restored ${restored.length} earlier writes` : `could not restore ${restoreFailures.join(", ")}`}`, { cause: failed });
-  }
-}
-
 interface PlannedWrite {
   readonly file: AnyFile;
   readonly value: unknown;
@@ -80,6 +69,8 @@ interface PlannedWrite {
 }
 
 type AnyFile = ReadWriteFile<unknown, any>;
+
+export { ResourceApplyError };
 
 function plan(file: AnyFile | undefined, value: unknown, label: string, out: PlannedWrite[]): void {
   if (file === undefined) throw new UnsupportedError(`${label}: no hierarchy of this group holds the controller`);
@@ -206,43 +197,4 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
   }
   const written = await writeAllOrRestore(cg.fs, toWrite);
   return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped };
-}
-
-/** A planned write with the writes that undo it, computed from the file's old text before anything is written. @internal */
-export interface RestorableWrite {
-  readonly file: { readonly path: string };
-  /** What the write sends (formatted and validated). */
-  readonly text: string;
-  /** The writes that put the old value back ({@link ReadWriteFile.restoreTexts}), or why there are none. */
-  readonly restore: readonly string[] | { readonly cannot: string };
-}
-
-/**
- * Write each in order; when one fails (the kernel refuses it), undo the earlier ones in reverse
- * with their restore writes and throw {@link ResourceApplyError} naming what was restored.
- * @internal
- */
-export async function writeAllOrRestore(fs: CgroupFs, writes: readonly RestorableWrite[]): Promise<RestorableWrite[]> {
-  const written: RestorableWrite[] = [];
-  for (const w of writes) {
-    try {
-      await fs.writeFile(w.file.path, w.text);
-    } catch (err) {
-      if (!(err instanceof CgroupError)) throw err;
-      const restored: string[] = [];
-      const restoreFailures: string[] = [];
-      for (const done of [...written].reverse()) {
-        try {
-          if (!Array.isArray(done.restore)) throw new Error((done.restore as { cannot: string }).cannot);
-          for (const text of done.restore as readonly string[]) await fs.writeFile(done.file.path, text);
-          restored.push(done.file.path);
-        } catch (restoreErr) {
-          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : restoreErr instanceof Error ? restoreErr.message : String(restoreErr)})`);
-        }
-      }
-      throw new ResourceApplyError(err, restored, restoreFailures);
-    }
-    written.push(w);
-  }
-  return written;
 }

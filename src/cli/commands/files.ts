@@ -1,6 +1,6 @@
 // `set` and `get`: typed writes and reads of control files by name, through the generated accessors.
 import type { Cgroup } from "../../cgroup/cgroup.js";
-import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "../../resources/limits.js";
+import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "../../resources/restore.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";

@@ -2,10 +2,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
 import { codecs } from "../runtime/codecs/index.js";
-import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
-import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
-import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+import { hierarchyFor, parseProcCgroup, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
+import { hierarchyPathComponents, parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -62,6 +62,59 @@ export class CgroupBusyError extends CgroupIoError {
     this.group = group;
     this.pids = pids;
     this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}`;
+  }
+}
+
+/** statfs(2) f_type of cgroup v1 and cgroup2 (include/uapi/linux/magic.h). */
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/**
+ * A directory inside a group that is not on a cgroup filesystem (a directory bind-mounted there):
+ * `remove` walks, kills and removes nothing under it. `code` is ERR_NOT_CGROUPFS.
+ * @public
+ */
+export class NotCgroupFsError extends CgroupError {
+  constructor(
+    /** The group being removed. */
+    readonly group: string,
+    /** The directory that is not on cgroupfs. */
+    readonly dir: string,
+    /** Its filesystem's statfs type. */
+    readonly fsType: number,
+  ) {
+    super("ERR_NOT_CGROUPFS", `remove ${group}: ${dir} is not on a cgroup filesystem (statfs type 0x${fsType.toString(16)}; a bind mount?); nothing under it was walked or removed`);
+  }
+}
+
+/**
+ * A move of a process into a group that a hierarchy refused after others had taken it. The process was
+ * moved back in `movedBack`; `stuck` names the hierarchies where that failed too (it is still in the group there).
+ * `code` is the refusal's (ENOSPC for a v1 cpuset without cpus or mems).
+ * @public
+ */
+export class CgroupAttachError extends CgroupError {
+  constructor(
+    /** The process that was being moved. */
+    readonly pid: number,
+    /** The group it was being moved into. */
+    readonly group: string,
+    /** The directory whose cgroup.procs refused the process. */
+    readonly refusedAt: string,
+    /** The refusal. */
+    readonly failed: CgroupError,
+    /** The directories (its earlier groups) it was moved back into, last hierarchy first. */
+    readonly movedBack: readonly string[],
+    /** `dir (why)` for each hierarchy where moving it back failed. */
+    readonly stuck: readonly string[],
+  ) {
+    const cpusetHint = failed instanceof CgroupIoError && failed.errno === "ENOSPC" && /cpuset/.test(refusedAt) ? " (the group's cpuset.cpus or cpuset.mems is empty)" : "";
+    super(
+      failed.code,
+      `attach ${pid} to ${group}: ${failed.message}${cpusetHint}; ` +
+        (stuck.length === 0 ? `moved back in the ${movedBack.length} hierarchies it had already joined, so it is where it was` : `could not move it back in ${stuck.join(", ")}: it is in ${group} there only`),
+      { cause: failed },
+    );
   }
 }
 
@@ -293,11 +346,59 @@ export class Cgroup {
     return [...pids].sort((a, b) => a - b);
   }
 
-  /** Move a process (all its threads) into the group in every hierarchy. */
+  /**
+   * Move a process (all its threads) into the group in every hierarchy, or in none: when a hierarchy
+   * refuses the move (a v1 cpuset with no cpus or mems: ENOSPC; a pids limit: EAGAIN), the process is moved
+   * back where it was in each hierarchy already written, and {@link CgroupAttachError} says what happened.
+   * @throws {@link CgroupAttachError}
+   */
   async attach(pid: number): Promise<void> {
     const files = this.placements.map((p) => coreOf(p.dir, p.hierarchy.version, this.fs).procs);
     for (const file of files) file.format(pid); // validated before the first write
-    for (const file of files) await file.write(pid);
+    // Where the process is now in each hierarchy, to move it back; unknown when its /proc entry is unreadable
+    // (then the kernel refuses the first write with ESRCH anyway, and nothing moved).
+    const origins = files.length > 1 ? await this.originsOf(pid) : undefined;
+    for (const [i, file] of files.entries()) {
+      try {
+        await file.write(pid);
+      } catch (err) {
+        if (!(err instanceof CgroupError) || i === 0) throw err;
+        const movedBack: string[] = [];
+        const stuck: string[] = [];
+        for (let j = i - 1; j >= 0; j--) {
+          const p = this.placements[j]!;
+          const origin = origins?.[j];
+          try {
+            if (origin === undefined) throw new Error("its earlier group is unknown");
+            await coreOf(origin, p.hierarchy.version, this.fs).procs.write(pid);
+            movedBack.push(origin);
+          } catch (backErr) {
+            stuck.push(`${p.dir} (${backErr instanceof CgroupIoError ? backErr.errno : backErr instanceof Error ? backErr.message : String(backErr)})`);
+          }
+        }
+        throw new CgroupAttachError(pid, this.name, this.placements[i]!.dir, err, movedBack, stuck);
+      }
+    }
+  }
+
+  /** The directory of each placement's hierarchy that holds `pid` now (from `/proc/<pid>/cgroup`), where it is reachable. */
+  private async originsOf(pid: number): Promise<Array<string | undefined> | undefined> {
+    let text: string;
+    try {
+      text = await this.fs.readFile(`/proc/${pid}/cgroup`);
+    } catch (err) {
+      if (isErrno(err, "ENOENT", "ESRCH")) return undefined;
+      throw err;
+    }
+    const entries = parseProcCgroup(text);
+    return this.placements.map((p) => {
+      const entry = entries.find((e) => (p.hierarchy.version === "v2" ? e.hierarchyId === 0 && e.controllers.length === 0 : e.hierarchyId === p.hierarchy.hierarchyId));
+      const at = entry && hierarchyPathComponents(entry.path);
+      const root = hierarchyPathComponents(p.mount.root);
+      if (!at || !root || root.some((c, k) => at[k] !== c)) return undefined;
+      const below = at.slice(root.length);
+      return below.length === 0 ? p.mount.mountPoint : `${p.mount.mountPoint.replace(/\/$/, "")}/${below.join("/")}`;
+    });
   }
 
   /**
@@ -404,6 +505,8 @@ export class Cgroup {
           firstError ??= err;
         }
       }
+      // The kill walks the subtree and signals the pids its cgroup.procs files list: never one that is not cgroupfs.
+      for (const p of occupied) await this.assertCgroupTree(p.dir);
       if (occupied.length > 0) await this.kill({ timeoutMs: options.timeoutMs });
       remaining = occupied;
     } else {
@@ -432,7 +535,38 @@ export class Cgroup {
     }
   }
 
+  /**
+   * Refuse a directory that is not on a cgroup filesystem (a plain directory bind-mounted into the group):
+   * a walk must never empty or remove it. A filesystem without statfs cannot tell, and is trusted.
+   */
+  private async assertCgroupFs(dir: string): Promise<boolean> {
+    if (!this.fs.statfs) return true;
+    let type: number;
+    try {
+      type = (await this.fs.statfs(dir)).type;
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return false;
+      throw err;
+    }
+    if (type !== CGROUP_SUPER_MAGIC && type !== CGROUP2_SUPER_MAGIC) throw new NotCgroupFsError(this.name, dir, type);
+    return true;
+  }
+
+  /** {@link Cgroup.assertCgroupFs} for a directory and every directory under it. */
+  private async assertCgroupTree(dir: string): Promise<void> {
+    if (!(await this.assertCgroupFs(dir))) return;
+    let entries;
+    try {
+      entries = await this.fs.readdir(dir);
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return;
+      throw err;
+    }
+    for (const e of entries) if (e.isDirectory) await this.assertCgroupTree(`${dir}/${e.name}`);
+  }
+
   private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {
+    if (!(await this.assertCgroupFs(dir))) return;
     let entries;
     try {
       entries = await this.fs.readdir(dir);

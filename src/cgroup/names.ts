@@ -8,7 +8,7 @@ export const CGROUP_NAME_MAX = 255;
 
 /**
  * Validate a group name (`libvirt/lxc/web1`) and split it into components.
- * Refused: empty names, absolute paths, `.`/`..`/empty components, NUL, newline or
+ * Refused: empty names, absolute paths, `.`/`..`/empty/whitespace-only components, NUL, newline or
  * carriage return, and components longer than 255 bytes.
  * @throws {@link InvalidNameError}
  * @public
@@ -21,6 +21,7 @@ export function parseGroupName(name: string): string[] {
   const components = name.split("/");
   for (const component of components) {
     if (component === "") throw new InvalidNameError(name, "empty path component (a doubled or trailing '/')");
+    if (/^\s+$/.test(component)) throw new InvalidNameError(name, `path component ${JSON.stringify(component)} is only whitespace`);
     if (component === "." || component === "..") throw new InvalidNameError(name, `path component ${JSON.stringify(component)} is not allowed`);
     if (Buffer.byteLength(component, "utf8") > CGROUP_NAME_MAX) {
       throw new InvalidNameError(name, `path component longer than ${CGROUP_NAME_MAX} bytes`);

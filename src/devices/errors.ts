@@ -64,7 +64,7 @@ export class DeviceAclError extends CgroupError {
     dir: string,
     failed: string,
     deniedAll: boolean,
-    options: { mechanism?: "v1" | "ebpf"; write?: V1Write; cause?: unknown; closeError?: unknown } = {},
+    options: { mechanism?: "v1" | "ebpf"; write?: V1Write; cause?: unknown; closeError?: unknown; closedByWildcards?: boolean } = {},
   ) {
     const mechanism = options.mechanism ?? "v1";
     const cause = options.cause instanceof Error ? `: ${options.cause.message}` : options.cause === undefined ? "" : `: ${String(options.cause)}`;
@@ -72,7 +72,9 @@ export class DeviceAclError extends CgroupError {
     const outcome =
       mechanism === "v1"
         ? deniedAll
-          ? "the group is now deny-all (devices.list is empty)"
+          ? options.closedByWildcards
+            ? 'the group now denies every device ("c *:* rwm" and "b *:* rwm" in devices.deny; with child groups it keeps its default-allow mode, so devices.list still reads "a *:* rwm")'
+            : "the group is now deny-all (devices.list is empty)"
           : `the group could NOT be made deny-all (${closeError}); its device access is unknown`
         : deniedAll
           ? "the group now has a deny-all device program (fail closed)"

@@ -3,6 +3,8 @@ export type { DeviceRule, DeviceType } from "../runtime/device-rule.js";
 export { ALL_DEVICES, DEVICE_NUMBER_MAX, formatDeviceRule, normalizeDeviceRule, parseDeviceRule } from "../runtime/device-rule.js";
 export { DeviceAclError, DeviceRuleIgnoredError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
 export {
+  DEVICE_POLICY_MAX_FILE_BYTES,
+  DEVICE_POLICY_MAX_RULES,
   DevicePolicy,
   type DeviceException,
   simulateV1Propagation,

@@ -142,6 +142,21 @@ function verifyNewException(parent: DevicePolicy, ex: DeviceException, childAllo
 }
 
 /**
+ * Most rules (exceptions of a state, entries of a rule list) a policy given as input may have. Real policies
+ * have tens (runc's default 20, libvirt's 10); planning the v1 writes for this many takes seconds, and the
+ * cost grows with the square of the distinct device numbers, so more is refused rather than left running.
+ * @public
+ */
+export const DEVICE_POLICY_MAX_RULES = 1024;
+
+/** Largest device policy file {@link DevicePolicy.fromJsonFile} reads, in bytes (1 MiB). @public */
+export const DEVICE_POLICY_MAX_FILE_BYTES = 1 << 20;
+
+function tooManyRules(file: string | undefined, count: number): InvalidValueError {
+  return new InvalidValueError(file, `${count} rules`, `a device policy has at most ${DEVICE_POLICY_MAX_RULES} rules (DEVICE_POLICY_MAX_RULES)`);
+}
+
+/**
  * A device cgroup policy in the kernel's v1 model: a default (`defaultAllow`) and an ordered list
  * of exceptions (in a default-deny policy they allow, in a default-allow policy they deny).
  * Immutable; every constructor validates its input and throws typed errors.
@@ -184,6 +199,7 @@ export class DevicePolicy {
     let policy = options.start ?? ALLOW_ALL;
     let index = 0;
     for (const entry of rules) {
+      if (index >= DEVICE_POLICY_MAX_RULES) throw tooManyRules(options.file, index + 1);
       if (typeof entry !== "object" || entry === null || typeof entry.allow !== "boolean") {
         throw new InvalidValueError(options.file, entry, `rule ${index}: expected {allow: boolean, rule}`);
       }
@@ -208,6 +224,7 @@ export class DevicePolicy {
     if (typeof defaultAllow !== "boolean") throw new InvalidValueError(file, defaultAllow, "the default must be allow (true) or deny (false)");
     const list: DeviceException[] = [];
     for (const item of exceptions) {
+      if (list.length >= DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, list.length + 1);
       const rule = typeof item === "string" ? parseDeviceRule(item, file) : normalizeDeviceRule(item, file);
       if (rule.type === "a") throw new InvalidValueError(file, item, 'an exception names block (b) or char (c) devices; "a" is the default itself');
       const ex: DeviceException = { type: rule.type, major: rule.major, minor: rule.minor, bits: bitsOf(rule.access) };
@@ -278,7 +295,10 @@ export class DevicePolicy {
         throw new InvalidValueError(file, json, `not JSON: ${(err as Error).message}`);
       }
     }
-    if (Array.isArray(value)) return DevicePolicy.fromOciDevices(value, file);
+    if (Array.isArray(value)) {
+      if (value.length > DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, value.length);
+      return DevicePolicy.fromOciDevices(value, file);
+    }
     if (typeof value !== "object" || value === null) {
       throw new InvalidValueError(file, value, 'expected {"default": "allow"|"deny", "exceptions": [...]} or an OCI devices array');
     }
@@ -291,16 +311,34 @@ export class DevicePolicy {
     if (!Array.isArray(exceptions) || exceptions.some((e) => typeof e !== "string")) {
       throw new InvalidValueError(file, exceptions, '"exceptions" must be an array of rule strings such as "c 1:3 rwm"');
     }
+    if (exceptions.length > DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, exceptions.length);
     return DevicePolicy.fromState(record.default === "allow", exceptions as string[], file);
   }
 
-  /** {@link DevicePolicy.fromJson} on a file's contents. @throws CgroupIoError when the file cannot be read. */
+  /**
+   * {@link DevicePolicy.fromJson} on a file's contents. Only a regular file of at most
+   * {@link DEVICE_POLICY_MAX_FILE_BYTES} is read (a device, FIFO or socket never ends or blocks).
+   * @throws CgroupIoError when the file cannot be read; InvalidValueError when it is not a regular file or too large.
+   */
   static fromJsonFile(path: string): DevicePolicy {
     let text: string;
+    let fd: number | undefined;
     try {
-      text = nodeFs.readFileSync(path, "utf8");
+      // O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below refuses it anyway.
+      fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
+      const stat = nodeFs.fstatSync(fd);
+      if (!stat.isFile()) throw new InvalidValueError(path, path, "a device policy file must be a regular file (this is a device, FIFO, socket or directory)");
+      if (stat.size > DEVICE_POLICY_MAX_FILE_BYTES) throw new InvalidValueError(path, `${stat.size} bytes`, `a device policy file is at most ${DEVICE_POLICY_MAX_FILE_BYTES} bytes`);
+      const buffer = Buffer.alloc(DEVICE_POLICY_MAX_FILE_BYTES + 1);
+      let length = 0;
+      for (let n; length < buffer.length && (n = nodeFs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+      if (length > DEVICE_POLICY_MAX_FILE_BYTES) throw new InvalidValueError(path, `over ${DEVICE_POLICY_MAX_FILE_BYTES} bytes`, `a device policy file is at most ${DEVICE_POLICY_MAX_FILE_BYTES} bytes (it grew while read)`);
+      text = buffer.toString("utf8", 0, length);
     } catch (err) {
+      if (err instanceof InvalidValueError) throw err;
       throw new CgroupIoError("read", path, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
+    } finally {
+      if (fd !== undefined) nodeFs.closeSync(fd);
     }
     return DevicePolicy.fromJson(text, path);
   }
@@ -424,9 +462,15 @@ function unmetIntent(after: DevicePolicy, write: V1Write): string | undefined {
   const text = formatDeviceRule(rule);
   if (write.file === "devices.allow") {
     if (after.allows(rule.type, rule.major, rule.minor, rule.access)) return undefined;
-    return after.defaultAllow
-      ? `the kernel would ignore it: in a default-allow group an allow only removes a deny exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and an exception covering a wider range still denies part of "${text}"`
-      : `the kernel would not grant all of "${text}"`;
+    if (!after.defaultAllow) return `the kernel would not grant all of "${text}"`;
+    const bits = bitsOf(rule.access);
+    const blocking = after.internalExceptions.filter((ex) => matchExceptionPartial([ex], rule.type as "b" | "c", rule.major, rule.minor, bits));
+    // A blocking exception either holds the whole range (it is wider) or shares only part of it (they overlap).
+    const shown = blocking.map((ex) => {
+      const wider = (ex.major === "*" || ex.major === rule.major) && (ex.minor === "*" || ex.minor === rule.minor);
+      return `"${formatDeviceRule(ruleOf(ex))}" (${wider ? "a wider range" : "an overlapping range"})`;
+    });
+    return `the kernel would ignore it: in a default-allow group an allow only removes a deny exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and ${shown.join(", ")} still denies part of "${text}"`;
   }
   for (const letter of rule.access) {
     if (after.allowsSome(rule.type, rule.major, rule.minor, BIT_OF[letter] as number)) {

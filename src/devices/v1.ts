@@ -3,7 +3,8 @@
 import * as path from "node:path";
 import { DevicesV1 } from "../../generated/index.js";
 import { ALL_DEVICES } from "../runtime/device-rule.js";
-import { InvalidValueError } from "../runtime/errors.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CgroupIoError, InvalidValueError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { DeviceAclError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
 import { DevicePolicy, accessLetters } from "./policy.js";
@@ -330,6 +331,12 @@ export interface V1ApplyResult {
   readonly writes: readonly V1Write[];
   /** The state read back from devices.list after. */
   readonly after: DevicePolicy;
+  /**
+   * Set when the group was default-allow before and stays default-allow without a reset: the kernel does not
+   * list a default-allow group's exceptions, so denies it held before may remain and the group may deny more
+   * than `policy` says (never less). `allowTransientAllowAll` clears them with `a` first, through a moment of allow-all.
+   */
+  readonly hiddenExceptionsMayRemain?: true;
 }
 
 /**
@@ -361,10 +368,18 @@ export async function applyV1DevicePolicy(
   } catch (err) {
     throw await failClosed(dir, fs, "reading devices.list", err);
   }
-  const writes = planV1Transition(before, policy, options);
+  let writes: V1Write[];
+  let hiddenExceptionsMayRemain = false;
+  if (before.defaultAllow && policy.defaultAllow) {
+    // devices.list hides a default-allow group's exceptions: only `a` (which a group with children refuses) clears them.
+    // It is the target itself for allow-all; otherwise it passes through allow-all, so only when asked.
+    const reset = (options.allowTransientAllowAll || policy.exceptions.length === 0) && !(await hasChildGroups(dir, fs));
+    writes = reset ? [{ file: "devices.allow", rule: ALL_DEVICES }, ...planV1Transition(DevicePolicy.allowAll(), policy, options)] : planV1Transition(before, policy, options);
+    hiddenExceptionsMayRemain = !reset;
+  } else writes = planV1Transition(before, policy, options);
   for (const [i, write] of writes.entries()) {
     try {
-      await (write.file === "devices.allow" ? devices.allow : devices.deny).write(write.rule);
+      await writeRule(devices, dir, fs, write);
     } catch (err) {
       throw await failClosed(dir, fs, `write ${i + 1} of ${writes.length} (${describeV1Write(write)})`, err, write);
     }
@@ -380,14 +395,38 @@ export async function applyV1DevicePolicy(
     const mismatch = new Error(`devices.list reads ${JSON.stringify(after.toDevicesList())}, expected ${JSON.stringify(policy.toDevicesList())}`);
     throw await failClosed(dir, fs, "the read-back check", mismatch);
   }
-  return { before, writes, after };
+  return { before, writes, after, ...(hiddenExceptionsMayRemain ? { hiddenExceptionsMayRemain: true as const } : {}) };
+}
+
+/** Whether the group has child groups now (the kernel refuses `a` in such a group with EINVAL). */
+async function hasChildGroups(dir: string, fs: CgroupFs): Promise<boolean> {
+  return (await fs.readdir(dir)).some((e) => e.isDirectory);
+}
+
+/**
+ * One rule, one write. `a` right after the rmdir of the group's last child is refused with EINVAL until the
+ * kernel has taken that child offline (asynchronously, ~100 ms here): while no child directory is left, it is
+ * retried, bounded (about 2 s in all).
+ */
+async function writeRule(devices: DevicesV1, dir: string, fs: CgroupFs, write: V1Write): Promise<void> {
+  const file = write.file === "devices.allow" ? devices.allow : devices.deny;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await file.write(write.rule);
+      return;
+    } catch (err) {
+      const offlineChild = write.rule.type === "a" && err instanceof CgroupIoError && err.errno === "EINVAL" && attempt < 20 && !(await hasChildGroups(dir, fs));
+      if (!offlineChild) throw err;
+      await sleep(Math.min(5 * 2 ** attempt, 200));
+    }
+  }
 }
 
 /** Make the group deny-all after a failure; return the error to throw. */
 async function failClosed(dir: string, fs: CgroupFs, failed: string, cause: unknown, write?: V1Write): Promise<DeviceAclError> {
   try {
-    await denyAll(dir, fs);
-    return new DeviceAclError(dir, failed, true, { write, cause });
+    const how = await denyAll(dir, fs);
+    return new DeviceAclError(dir, failed, true, { write, cause, closedByWildcards: how === "wildcards" });
   } catch (closeError) {
     return new DeviceAclError(dir, failed, false, { write, cause, closeError });
   }
@@ -402,16 +441,25 @@ export function readV1DevicePolicy(dir: string, fs: CgroupFs = nodeCgroupFs): Pr
   return readList(new DevicesV1(dir, fs));
 }
 
-async function denyAll(dir: string, fs: CgroupFs): Promise<void> {
+/** Every device denied: `a`, or in a group with children (which refuses `a`) the exceptions or the wildcards. */
+async function denyAll(dir: string, fs: CgroupFs): Promise<"a" | "exceptions" | "wildcards"> {
   const devices = new DevicesV1(dir, fs);
+  let how: "a" | "exceptions" | "wildcards" = "a";
   try {
-    await devices.deny.write(ALL_DEVICES);
+    await writeRule(devices, dir, fs, { file: "devices.deny", rule: ALL_DEVICES });
   } catch (err) {
-    // The kernel refuses "a" in a group with children; take each listed exception away instead.
     const current = await readList(devices);
-    if (current.defaultAllow) throw err;
+    if (current.defaultAllow) {
+      // A default-allow group with children keeps its mode, but a deny of every char and every block device
+      // leaves nothing allowed (and reaches the children too); its list still reads "a *:* rwm".
+      for (const type of ["c", "b"] as const) await devices.deny.write({ type, major: "*", minor: "*", access: "rwm" });
+      return "wildcards";
+    }
+    // Default-deny with children: take each listed exception away instead.
     for (const rule of current.exceptions) await devices.deny.write(rule);
+    how = "exceptions";
   }
   const text = await devices.list.readRaw();
   if (text !== "") throw new Error(`devices.list still reads ${JSON.stringify(text)}`);
+  return how;
 }

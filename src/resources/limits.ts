@@ -1,8 +1,9 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
-import { readFileSync } from "node:fs";
 import { ReadWriteFile } from "../runtime/accessor.js";
-import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "./restore.js";
+import { readFileSync } from "node:fs";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
 import { resolveUnified, unifiedField } from "./unified.js";
 
@@ -117,17 +118,6 @@ export interface ApplyResourcesResult {
   readonly chosen?: ReadonlyArray<{ readonly field: string; readonly file: string; readonly reason: string }>;
 }
 
-/** A write that failed after others succeeded; those were restored. @public */
-export class ResourceApplyError extends CgroupError {
-  constructor(
-    readonly failed: CgroupError,
-    readonly restored: readonly string[],
-    readonly restoreFailures: readonly string[],
-  ) {
-    super(failed.code, `${failed.message}; ${restoreFailures.length === 0 ? `restored ${restored.length} earlier writes` : `could not restore ${restoreFailures.join(", ")}`}`, { cause: failed });
-  }
-}
-
 interface PlannedWrite {
   readonly file: AnyFile;
   readonly value: unknown;
@@ -139,6 +129,8 @@ interface PlannedWrite {
 }
 
 type AnyFile = ReadWriteFile<unknown, any>;
+
+export { ResourceApplyError };
 
 function plan(file: AnyFile | undefined, value: unknown, label: string, out: PlannedWrite[], extra: Omit<PlannedWrite, "file" | "value" | "text"> = {}): void {
   if (file === undefined) throw new UnsupportedError(`${label}: no hierarchy of this group holds the controller`);
@@ -379,36 +371,15 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     else throw new UnsupportedError(`${path}: ${reason} (pass missing: "skip" to go on without it); nothing was written`);
   };
   for (const a of planned.absent) missing(a.path, a.reason);
-  const toWrite: Array<PlannedWrite & { before: string }> = [];
+  const toWrite: RestorableWrite[] = [];
   for (const w of planned.writes) {
     const before = await readOld(w.file);
-    if (before !== undefined) toWrite.push({ ...w, before: w.deviceLine ? restoreLine(before, w.deviceLine) : before.trim() });
+    if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: w.deviceLine ? [restoreLine(before, w.deviceLine)] : w.file.restoreTexts(before) });
     else if (w.optional) skipped.push({ path: w.file.path, reason: "the running kernel does not show this file (written only where it exists, as runc does)" });
     else missing(w.file.path, "the running kernel does not show this file");
   }
-
-  const written: Array<{ file: AnyFile; value: string; before: string }> = [];
-  for (const w of toWrite) {
-    const { before } = w;
-    try {
-      await w.file.write(w.value);
-    } catch (err) {
-      if (!(err instanceof CgroupError)) throw err;
-      const restored: string[] = [];
-      const restoreFailures: string[] = [];
-      for (const done of written.reverse()) {
-        try {
-          await done.file.writeRaw(done.before);
-          restored.push(done.file.path);
-        } catch (restoreErr) {
-          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : String(restoreErr)})`);
-        }
-      }
-      throw new ResourceApplyError(err, restored, restoreFailures);
-    }
-    written.push({ file: w.file, value: w.text, before });
-  }
-  return { written: written.map(({ file, value }) => ({ path: file.path, value })), skipped, chosen: planned.chosen };
+  const written = await writeAllOrRestore(cg.fs, toWrite);
+  return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped, chosen: planned.chosen };
 }
 
 /** The line of a per-device file that puts one device back as it was: its old line, or the text that clears it. */

@@ -1,6 +1,7 @@
 // Base classes the generated accessors bind to: a path, a codec and spec metadata.
 import { assertOneLine, type Codec } from "./codec.js";
 import { InvalidValueError } from "./errors.js";
+import { checkKernelBounds } from "./kernel-bounds.js";
 import type { CgroupFs } from "./fs.js";
 
 /** Where a control file exists. @public */
@@ -89,14 +90,53 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
 
   /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
   format(value: W): string {
-    return formatForWrite(this.writeCodec, value, this.name);
+    return formatForWrite(this.writeCodec, value, this.name, this.meta);
   }
 
   /** Write text as the kernel printed it (from {@link ReadableFile.readRaw}), to restore an earlier value. One line only. */
   async writeRaw(text: string): Promise<void> {
     await this.fs.writeFile(this.path, assertOneLine(text.replace(/\n$/, ""), this.name, text));
   }
+
+  /**
+   * The writes (one `write(2)` each, in order) that put the file back to what `printed` (an earlier
+   * {@link ReadableFile.readRaw}) says. What a file prints is not always what it accepts: a keyed file
+   * prints every key and takes one per write, `memory.oom_control` prints three counters and takes a
+   * boolean. So the text is parsed with the read codec and formatted with the write codec.
+   * @throws {@link InvalidValueError} when the write form cannot say it: a write that acts rather than sets
+   * (`cgroup.procs` moves a process, `*.failcnt` only resets), or a value outside what the file accepts.
+   */
+  restoreTexts(printed: string): string[] {
+    const value: unknown = this.readCodec.parse(printed, this.name);
+    const cannot = (why: string) => new InvalidValueError(this.name, printed.trim(), `cannot be written back: ${why}`);
+    const writeCodec = this.writeCodec.name;
+    if (writeCodec === "pidList" || writeCodec === "subtreeControl") throw cannot("a write to this file is an action (a move, an enable), not a value");
+    const fromKey = RESTORE_FROM_KEY[this.meta.file];
+    if (fromKey !== undefined) {
+      const held = (value as Record<string, unknown>)[fromKey];
+      if (held === undefined) throw cannot(`the file does not print ${fromKey}`);
+      return [this.format((typeof held === "bigint" ? held !== 0n : held) as W)];
+    }
+    if (KEYED_CODECS.has(writeCodec) && writeCodec === this.readCodec.name) {
+      const entries = Object.entries(value as Record<string, unknown>);
+      // deviceValues: "default" first, so a per-device entry is never overwritten by it.
+      entries.sort(([a], [b]) => Number(b === "default") - Number(a === "default"));
+      return entries.map(([key, v]) => this.format((writeCodec === "deviceValues" ? { device: key, value: v } : { [key]: v }) as W));
+    }
+    return [this.format(value as W)];
+  }
+
+  /** Put the file back to what an earlier {@link ReadableFile.readRaw} printed, through {@link ReadWriteFile.restoreTexts}. */
+  async restore(printed: string): Promise<void> {
+    for (const text of this.restoreTexts(printed)) await this.fs.writeFile(this.path, text);
+  }
 }
+
+/** Keyed codecs: the kernel prints every key and accepts one key (one device) per write. */
+const KEYED_CODECS = new Set(["flatKeyed", "nestedKeyed", "deviceValues"]);
+
+/** Files that print several keys but take only one of them as a scalar (the spec's file name → the key). */
+const RESTORE_FROM_KEY: Readonly<Record<string, string>> = { "memory.oom_control": "oom_kill_disable" };
 
 /** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */
 export class WriteOnlyFile<W> extends ControlFile {
@@ -114,12 +154,14 @@ export class WriteOnlyFile<W> extends ControlFile {
 
   /** The text a write of `value` would send; throws {@link InvalidValueError} without touching the kernel. */
   format(value: W): string {
-    return formatForWrite(this.writeCodec, value, this.name);
+    return formatForWrite(this.writeCodec, value, this.name, this.meta);
   }
 }
 
-function formatForWrite<W>(codec: Codec<unknown, W>, value: W, file: string): string {
-  return assertOneLine(codec.format(value, file), file, value);
+function formatForWrite<W>(codec: Codec<unknown, W>, value: W, file: string, meta: FileMeta): string {
+  const text = assertOneLine(codec.format(value, file), file, value);
+  checkKernelBounds(meta, file, value);
+  return text;
 }
 
 /** Base of every generated controller class: binds a cgroup directory and a filesystem. @public */

@@ -171,4 +171,10 @@ export class FaultInjectingFs implements CgroupFs {
     this.enter("chown", path);
     return this.inner.chown(path, uid, gid);
   }
+
+  /** Forwarded to the wrapped fs (absent when it has none); not logged and not injectable (FsOp lists the other calls). */
+  get statfs(): CgroupFs["statfs"] {
+    const inner = this.inner;
+    return inner.statfs && ((path: string) => inner.statfs!(path));
+  }
 }

@@ -36,6 +36,11 @@ export interface CgroupFs {
   /** lstat; `undefined` when the path does not exist. */
   stat(path: string): Promise<CgroupStat | undefined>;
   chown(path: string, uid: number, gid: number): Promise<void>;
+  /**
+   * The filesystem type (`statfs(2)` f_type) of the filesystem holding `path`. Optional: where a filesystem
+   * lacks it, a tree walk that deletes (`Cgroup.remove`) cannot tell cgroupfs from a directory bind-mounted into it.
+   */
+  statfs?(path: string): Promise<{ readonly type: number }>;
 }
 
 function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
@@ -143,6 +148,14 @@ export class NodeCgroupFs implements CgroupFs {
       await fsp.lchown(path, uid, gid);
     } catch (err) {
       throw ioError("chown", path, err);
+    }
+  }
+
+  async statfs(path: string): Promise<{ readonly type: number }> {
+    try {
+      return { type: (await fsp.statfs(path)).type };
+    } catch (err) {
+      throw ioError("statfs", path, err);
     }
   }
 }

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import * as fs from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Cgroup, CgroupBusyError } from "../../src/cgroup/cgroup.js";
+import { Cgroup, CgroupAttachError, CgroupBusyError } from "../../src/cgroup/cgroup.js";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError } from "../../src/runtime/errors.js";
 import { nodeCgroupFs } from "../../src/runtime/fs.js";
@@ -238,20 +238,22 @@ describe.runIf(usable)("Cgroup on the host's hierarchies", () => {
       await cg.remove();
     });
 
-    it("a group that vanishes mid-operation: ENOENT naming the file; remove still kills what is left elsewhere", async () => {
+    it("a group that vanishes mid-operation: attach names the file and moves the process back; remove removes what is left", async () => {
       const cg = await Cgroup.create(`${prefix}/ghost`, { controllers: CONTROLLERS });
       const child = start("sleep", ["600"]);
-      // the last hierarchy's directory vanishes: attach gets the process into all the others, then fails
+      const before = fs.readFileSync(`/proc/${child.pid}/cgroup`, "utf8");
+      // the last hierarchy's directory vanishes: attach gets the process into all the others, then fails and moves it back
       const victim = cg.placements[cg.placements.length - 1]!;
       fs.rmdirSync(victim.dir);
       const err = await cg.attach(child.pid!).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(CgroupIoError);
-      expect(err).toMatchObject({ errno: "ENOENT", path: `${victim.dir}/cgroup.procs` });
+      expect(err).toBeInstanceOf(CgroupAttachError);
+      expect((err as CgroupAttachError).failed).toMatchObject({ errno: "ENOENT", path: `${victim.dir}/cgroup.procs` });
+      expect(err).toMatchObject({ code: "ENOENT", stuck: [] });
+      expect(fs.readFileSync(`/proc/${child.pid}/cgroup`, "utf8")).toBe(before);
       await expect(cg.procs()).rejects.toMatchObject({ errno: "ENOENT" });
       await expect(Cgroup.open(`${prefix}/ghost`, { controllers: CONTROLLERS })).rejects.toMatchObject({ errno: "ENOENT", path: victim.dir });
-      const exited = once(child, "exit");
-      await cg.remove({ kill: true });
-      expect(await exited).toEqual([null, "SIGKILL"]);
+      await cg.remove();
+      child.kill("SIGKILL");
       for (const p of cg.placements) expect(fs.existsSync(p.dir)).toBe(false);
     });
   });

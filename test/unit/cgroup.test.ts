@@ -68,7 +68,15 @@ class FakeCgroupFs extends NodeCgroupFs {
     await super.rmdir(p);
   }
 
+  /** Every fake mount is cgroupfs (its tmp directories are not, as the real statfs would say). */
+  override async statfs(p: string): Promise<{ readonly type: number }> {
+    this.kindOf(p);
+    if (!fs.existsSync(p)) throw new CgroupIoError("statfs", p, "ENOENT");
+    return { type: 0x27e0eb };
+  }
+
   override async readFile(p: string): Promise<string> {
+    if (p.startsWith("/proc/")) throw new CgroupIoError("read", p, "ENOENT"); // fake pids have no /proc entry
     if (p === "/sys/kernel/cgroup/delegate") {
       if (this.delegateList === undefined) throw new CgroupIoError("read", p, "ENOENT");
       return this.delegateList;

@@ -4,10 +4,15 @@ import { applyDevicePolicy, readDevicePolicy } from "../../devices/apply.js";
 import { queryV2DevicePrograms } from "../../devices/ebpf/apply.js";
 import { DevicePolicy } from "../../devices/policy.js";
 import { DEVICE_PRESET_NAMES, devicePreset, type DevicePresetName } from "../../devices/presets.js";
+import { UnsafeDeviceTransitionError } from "../../devices/errors.js";
 import { formatDeviceRule, type DeviceRule } from "../../runtime/device-rule.js";
+import { CgroupError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
 import { groupArg, type CliContext } from "../context.js";
 import type { Verb } from "../verb.js";
+
+/** Above this many rules `devices apply` says that it is working (about a second of planning on v1). */
+const LONG_POLICY_RULES = 256;
 
 /** Where a policy came from, for messages. @internal */
 export interface NamedPolicy {
@@ -134,7 +139,18 @@ export const devicesShowVerb: Verb = {
     }
     // On a hybrid host cgroup2 device programs are enforced too, next to the v1 controller.
     const v2 = cg.v2Placement;
-    const programs = inForce.programs ?? (v2 ? queryV2DevicePrograms(v2.dir).programs : undefined);
+    let programs = inForce.programs;
+    if (programs === undefined && v2) {
+      // Beside a v1 ACL the programs are extra information: a caller without CAP_SYS_ADMIN (the BPF query needs it)
+      // still gets the v1 policy, with a note instead of the programs.
+      try {
+        programs = queryV2DevicePrograms(v2.dir).programs;
+      } catch (err) {
+        if (!(err instanceof CgroupError && (err.code === "EPERM" || err.code === "EACCES"))) throw err;
+        out.programs = null;
+        lines.push(`cgroup2 device programs (${v2.dir}): not shown (${err.code}: listing them needs CAP_SYS_ADMIN)`);
+      }
+    }
     if (programs !== undefined && v2) {
       out.programs = programs;
       lines.push(`cgroup2 device programs (${v2.dir}):`);
@@ -158,7 +174,10 @@ export const devicesApplyVerb: Verb = {
     "to the group's cgroup2 directory. On any failure after the first change the group is left deny-all.\n" +
     "Presets: libvirt-lxc (null, zero, full, console, random, urandom), container (runc's default set).\n" +
     'FILE: JSON {"default":"deny","exceptions":["c 1:3 rwm"]} or an OCI linux.resources.devices array.',
-  syntax: { options: [], positionals: { min: 2, max: 2 } },
+  syntax: {
+    options: [{ name: "allow-transient-allow-all", takes: "flag", help: "v1: accept the moment of allow-all that going from default-deny to default-allow with exceptions takes" }],
+    positionals: { min: 2, max: 2 },
+  },
   examples: [
     ["cgroupkit devices apply web libvirt-lxc", "the libvirt LXC guest set"],
     ["cgroupkit devices apply web ./devices.json", "a policy file"],
@@ -168,10 +187,31 @@ export const devicesApplyVerb: Verb = {
     const name = groupArg(groupText);
     const { source, policy } = policyArg(policyText);
     const cg = await ctx.openGroup(name);
-    const result = await applyDevicePolicy(cg, policy);
+    // Planning the v1 writes grows with the square of the rules: say so before a wait of seconds.
+    if (policy.exceptions.length > LONG_POLICY_RULES) ctx.io.stderr(`cgroupkit devices apply: ${policy.exceptions.length} rules; planning and writing them can take a few seconds…\n`);
+    const allowTransientAllowAll = ctx.args.flags.has("allow-transient-allow-all");
+    let result;
+    try {
+      result = await applyDevicePolicy(cg, policy, { allowTransientAllowAll });
+    } catch (err) {
+      if (err instanceof UnsafeDeviceTransitionError) {
+        throw new UsageError(
+          `${name} is default-deny and ${source} is default-allow with exceptions: cgroup v1 cannot switch without passing through allow-all ` +
+            "(writing \"a\" to devices.allow clears every exception); nothing was written. --allow-transient-allow-all accepts that window",
+          "devices apply",
+        );
+      }
+      throw err;
+    }
     const detail = result.mechanism === "v1" ? `${result.v1.writes.length} writes, devices.list verified` : `eBPF program ${result.ebpf.programId} (${result.ebpf.method})`;
-    if (ctx.json) ctx.printJson({ group: name, policy: source, mechanism: result.mechanism, dir: result.dir, ...(result.mechanism === "v1" ? { writes: result.v1.writes.length } : { programId: result.ebpf.programId, method: result.ebpf.method }) });
+    if (ctx.json) ctx.printJson({ group: name, policy: source, mechanism: result.mechanism, dir: result.dir, ...(result.mechanism === "v1" ? { writes: result.v1.writes.length, ...(result.v1.hiddenExceptionsMayRemain ? { hiddenExceptionsMayRemain: true } : {}) } : { programId: result.ebpf.programId, method: result.ebpf.method }) });
     else ctx.print(`applied ${source} to ${name} through ${result.mechanism === "v1" ? "v1 devices" : "cgroup2 eBPF"}: ${detail}`);
+    if (result.mechanism === "v1" && result.v1.hiddenExceptionsMayRemain) {
+      ctx.io.stderr(
+        `cgroupkit devices apply: note: ${name} was default-allow, and the kernel does not list such a group's denies: any it held stay, so it may deny more than ${source} says` +
+          `${policy.exceptions.length > 0 ? " (--allow-transient-allow-all clears them first, through a moment of allow-all)" : " (it has child groups, which refuse the reset)"}\n`,
+      );
+    }
     return 0;
   },
 };

@@ -1,5 +1,7 @@
 // `set` and `get`: typed writes and reads of control files by name, through the generated accessors.
-import { ReadableFile } from "../../runtime/accessor.js";
+import type { Cgroup } from "../../cgroup/cgroup.js";
+import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "../../resources/restore.js";
+import { ReadableFile, ReadWriteFile, WriteOnlyFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
 import { assertKnownFile, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
@@ -23,7 +25,7 @@ export const setVerb: Verb = {
   description:
     "Every value is parsed and validated against its file's type before the first write: an unknown file,\n" +
     "a read-only file or a value out of range changes nothing. Then the files are written in order, one\n" +
-    "write(2) each. Byte files take suffixes (64M, 1G; base 1024) and \"max\"; booleans take 1/0, true/false;\n" +
+    "write(2) each; when the kernel refuses one, the earlier ones are written back as they were. Byte files take suffixes (64M, 1G; base 1024) and \"max\"; booleans take 1/0, true/false;\n" +
     "keyed files take one line as the kernel prints it (\"8:0 rbps=1048576\").",
   syntax: { options: [], positionals: { min: 2, max: Infinity } },
   examples: [
@@ -36,33 +38,63 @@ export const setVerb: Verb = {
     const name = groupArg(groupText);
     const assignments = rest.map(assignment);
     for (const a of assignments) assertKnownFile(a.name);
+    const move = assignments.find((a) => a.name === "cgroup.procs");
+    if (move && assignments.length > 1) throw new UsageError("cgroup.procs moves a process rather than setting a value: set it alone (or use classify)", "set");
     const cg = await ctx.openGroup(name);
-    const planned: Array<{ bound: BoundFile; text: string; formatted: string }> = [];
+    if (move) return moveProcess(ctx, cg, name, move.value);
+    const planned: Array<{ bound: BoundFile; formatted: string }> = [];
     for (const a of assignments) {
       const bound = await resolveControlFile(cg, a.name, ctx.fs);
       const file = bound.file;
       if (!isWritable(file)) throw new UsageError(`${a.name} is read-only`, "set");
       const { formatted } = convertValue({ file: a.name, codec: writeCodecOf(bound.entry), unit: bound.entry.unit }, a.value, (v) => file.format(v));
-      planned.push({ bound, text: a.value, formatted });
+      planned.push({ bound, formatted });
     }
-    const written: string[] = [];
+    // Each file's old value, read before the first write (a file the kernel lacks stops here, nothing written),
+    // so that a write the kernel refuses undoes the earlier ones.
+    const writes: RestorableWrite[] = [];
     for (const p of planned) {
-      if (!(await ctx.fs.stat(p.bound.file.path))) {
-        throw new CliError(`${p.bound.file.name}: this kernel does not show the file in ${name} (${p.bound.placement.dir})${written.length ? `; already written: ${written.join(", ")}` : ""}`);
+      const file = p.bound.file as ReadWriteFile<unknown, unknown> | WriteOnlyFile<unknown>;
+      let restore: RestorableWrite["restore"] = { cannot: "write-only" };
+      if (file instanceof ReadWriteFile) {
+        try {
+          restore = file.restoreTexts(await file.readRaw());
+        } catch (err) {
+          if (err instanceof CgroupIoError && err.errno === "ENOENT") throw new CliError(`${file.name}: this kernel does not show the file in ${name} (${p.bound.placement.dir}); nothing was written`);
+          if (!(err instanceof CgroupError)) throw err;
+          restore = { cannot: err instanceof CgroupIoError ? `unreadable: ${err.errno}` : (err as CgroupError).message };
+        }
+      } else if (!(await ctx.fs.stat(file.path))) {
+        throw new CliError(`${file.name}: this kernel does not show the file in ${name} (${p.bound.placement.dir}); nothing was written`);
       }
-      try {
-        await ctx.fs.writeFile(p.bound.file.path, p.formatted);
-      } catch (err) {
-        if (err instanceof CgroupError && written.length > 0) throw new CliError(`${err.message}; already written: ${written.join(", ")}`);
-        throw err;
-      }
-      written.push(p.bound.file.name);
-      if (!ctx.json) ctx.print(`${p.bound.file.name} = ${p.formatted}`);
+      writes.push({ file, text: p.formatted, restore });
+    }
+    try {
+      await writeAllOrRestore(ctx.fs, writes);
+    } catch (err) {
+      if (err instanceof ResourceApplyError && err.restored.length + err.restoreFailures.length === 0) throw err.failed;
+      throw err;
     }
     if (ctx.json) ctx.printJson({ group: name, written: planned.map((p) => ({ file: p.bound.file.name, path: p.bound.file.path, value: p.formatted })) });
+    else for (const p of planned) ctx.print(`${p.bound.file.name} = ${p.formatted}`);
     return 0;
   },
 };
+
+/** `set G cgroup.procs=PID`: the move goes through {@link Cgroup.attach}, in every hierarchy of the group or none. */
+async function moveProcess(ctx: CliContext, cg: Cgroup, name: string, pidText: string): Promise<number> {
+  const pid = /^\d+$/.test(pidText) ? Number(pidText) : NaN;
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new UsageError(`cgroup.procs: ${JSON.stringify(pidText)} is not a pid (a positive integer)`, "set");
+  try {
+    await cg.attach(pid);
+  } catch (err) {
+    if (err instanceof CgroupIoError && err.errno === "ESRCH") throw new CliError(`no such process: ${pid}`);
+    throw err;
+  }
+  if (ctx.json) ctx.printJson({ group: name, moved: [pid], placements: cg.placements.map((p) => p.dir) });
+  else ctx.print(`moved ${pid} into ${name} (${cg.placements.length} hierarchies)`);
+  return 0;
+}
 
 /** Errors a file may give on read that say "not readable here", not "broken": listed, not fatal, when reading every file. */
 const SKIPPABLE = new Set(["EOPNOTSUPP", "EINVAL", "EIO", "ENODEV", "EPERM", "EACCES", "ENOENT"]);

@@ -50,6 +50,13 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   const group = groupArg(parent === undefined ? leaf : `${parent}/${leaf}`);
 
   const memoryMax = value("memory") === undefined ? undefined : sizeOrMax("memory", value("memory") as string);
+  // Below a few MiB the kernel OOM-kills the command as it starts (its page tables and the loader's first pages
+  // are charged), so the run would only report a kill. Docker refuses under 6 MiB for the same reason; no override:
+  // a smaller limit is still one applyResources call away for a library user who means it.
+  const MEMORY_FLOOR = 6n << 20n;
+  if (memoryMax !== undefined && memoryMax !== "max" && memoryMax < MEMORY_FLOOR) {
+    throw new UsageError(`--memory ${value("memory")}: below 6M the command is OOM-killed as it starts (the kernel charges its first pages to the group); give at least 6M`, "run");
+  }
   let swap: bigint | "max" | undefined;
   const swapText = value("memory-swap");
   if (swapText !== undefined) {

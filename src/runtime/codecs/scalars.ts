@@ -1,4 +1,5 @@
 // Single-value files: integers, limits, booleans, strings, enums, cpu.max, uclamp percentages.
+import { CFS_PERIOD_MAX, CFS_PERIOD_MIN, CFS_QUOTA_MAX, CFS_QUOTA_MIN } from "../kernel-bounds.js";
 import type { Codec } from "../codec.js";
 import {
   S64_MAX,
@@ -197,13 +198,6 @@ export function enumOf<const V extends string>(o: { values: readonly V[] }): Cod
     },
   };
 }
-
-// Kernel bounds for CFS bandwidth (kernel/sched/core.c): period 1 ms..1 s; quota at least 1 ms and
-// below 2^44 µs (MAX_BW); other values are refused with EINVAL.
-const CFS_PERIOD_MIN = 1000n;
-const CFS_PERIOD_MAX = 1000000n;
-const CFS_QUOTA_MIN = 1000n;
-const CFS_QUOTA_MAX = (1n << 44n) - 1n;
 
 /** The factory behind `codecs.cpuMax` (see {@link Codecs}). @internal */
 export function cpuMax(): Codec<CpuMax, CpuMaxWrite> {

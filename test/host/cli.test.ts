@@ -130,15 +130,16 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
     expect(r.stderr).not.toMatch(/Operation not permitted/);
   });
 
-  it("run: the command is in the group in every hierarchy, stdio is relayed, the exit status is the command's", async (context) => {
+  it("run: the command is in the group's leaf in every hierarchy, stdio is relayed, the exit status is the command's", async (context) => {
     const prefix = testParent(context);
-    const r = await spawnCollect(process.execPath, [MAIN, "run", "--parent", prefix, "--name", "job", "--pids", "50", "--", "sh", "-c", "cat /proc/self/cgroup; cat; exit 3"], { input: "from stdin\n" });
+    // --no-confine: no cgroup namespace, so /proc/self/cgroup shows the host's names (confined, it shows /).
+    const r = await spawnCollect(process.execPath, [MAIN, "run", "--no-confine", "--parent", prefix, "--name", "job", "--pids", "50", "--", "sh", "-c", "cat /proc/self/cgroup; cat; exit 3"], { input: "from stdin\n" });
     expect(r.status).toBe(3);
     const lines = r.stdout.split("\n");
     for (const controller of ["memory", "pids", "devices", "cpuacct", "freezer"]) {
-      expect(lines.some((l) => new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:/${prefix}/job$`).test(l))).toBe(true);
+      expect(lines.some((l) => new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:/${prefix}/job/run-\\d+-\\d+$`).test(l))).toBe(true);
     }
-    if (layout!.v2?.mountPoint) expect(lines).toContain(`0::/${prefix}/job`);
+    if (layout!.v2?.mountPoint) expect(lines.some((l) => new RegExp(`^0::/${prefix}/job/run-\\d+-\\d+$`).test(l))).toBe(true);
     expect(r.stdout).toContain("from stdin\n");
     expect(r.stderr).toMatch(new RegExp(`^cgroupkit run: ${prefix}/job exited 3: `, "m"));
     expect(childrenOf("pids", prefix)).toEqual([]);
@@ -157,6 +158,8 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
     expect(fs.readFileSync(`${mountOf("pids")}/${prefix}/kept/pids.max`, "utf8").trim()).toBe("20");
     if (hierarchyFor(layout!, "cpu")?.version === "v1") expect(fs.readFileSync(`${mountOf("cpu")}/${prefix}/kept/cpu.cfs_quota_us`, "utf8").trim()).toBe("50000");
     expect(fs.readFileSync(`${mountOf("devices")}/${prefix}/kept/devices.list`, "utf8")).toBe("c 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 5:1 rwm\nc 1:8 rwm\nc 1:9 rwm\n");
+    // The command's leaf (the owner marker) went with the command: a kept group is not a stale run for gc.
+    expect(childrenOf("memory", `${prefix}/kept`)).toEqual([]);
     // Running it again under the same name is refused: run never reuses a group.
     expectOneLineError(await cgk("run", "--parent", prefix, "--name", "kept", "--", "true"), 1, /^cgroupkit run: group .*kept already exists/);
   });

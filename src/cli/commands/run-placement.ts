@@ -28,6 +28,8 @@ export interface RunPlacement {
   usageGroup(): Cgroup | undefined;
   /** Remove everything this placement made, killing what still runs there. Reports on stderr, never throws. */
   dispose(): Promise<void>;
+  /** Called instead of {@link RunPlacement.dispose} when the run keeps its group (`--keep`); optional. Reports on stderr, never throws. */
+  keep?(): Promise<void>;
 }
 
 /** Makes placements for `run`. @internal */
@@ -108,6 +110,14 @@ export const cgroupfsRunDriver: RunDriver = {
         return leaf as Cgroup;
       },
       usageGroup: () => outer,
+      // A kept group is the user's now: its leaf (the owner marker) goes when empty, so gc never takes it for a stale run.
+      keep: async () => {
+        try {
+          await leaf?.remove();
+        } catch (err) {
+          ctx.io.stderr(`cgroupkit run: ${leaf?.name} still has processes, so it stays marked as this run's (cgroupkit gc removes it): ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      },
       dispose: async () => {
         if (outer === undefined) return;
         await removeRunGroup(ctx, outer, request.group);

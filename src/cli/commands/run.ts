@@ -227,6 +227,7 @@ export const runVerb: Verb = {
     } finally {
       relay.dispose();
       if (!keep) await placement?.dispose();
+      else await placement?.keep?.();
     }
   },
 };

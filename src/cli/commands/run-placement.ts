@@ -3,6 +3,7 @@
 // relays signals, reports and disposes; it never knows which driver made the group.
 import { Cgroup, CgroupExistsError } from "../../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
+import { parseGroupName } from "../../cgroup/names.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
 import { applyV1DevicePolicy } from "../../devices/v1.js";
 import { applyResources } from "../../resources/limits.js";
@@ -68,6 +69,17 @@ async function removeCreatedParents(ctx: CliContext, dirs: readonly string[]): P
   }
 }
 
+/**
+ * Of the parents a run made, those that belong to its --name (`a` of `--name a/b`): removed with
+ * the group. The --parent's own levels are made when missing and kept, as its help says.
+ */
+function nameParents(group: Cgroup, created: readonly string[], request: RunRequest): string[] {
+  const nameDepth = parseGroupName(request.group).length - (request.parent !== undefined ? parseGroupName(request.parent).length : 0);
+  return created.filter((dir) =>
+    group.placements.some((p) => p.dir.startsWith(`${dir}/`) && p.dir.slice(dir.length + 1).split("/").length < nameDepth),
+  );
+}
+
 /** The outer group, exclusively; a stale run group of the same name (its owner gone) is reclaimed once. */
 async function createOuter(ctx: CliContext, request: RunRequest, layout: CgroupLayout): Promise<{ group: Cgroup; createdParents: readonly string[] }> {
   const create = () => Cgroup.createExclusive(request.group, { layout, controllers: runControllers(layout), fs: ctx.fs });
@@ -124,7 +136,9 @@ export const cgroupfsRunDriver: RunDriver = {
         await removeCreatedParents(ctx, createdParents);
       },
     };
-    ({ group: outer, createdParents } = await createOuter(ctx, request, layout));
+    const made = await createOuter(ctx, request, layout);
+    outer = made.group;
+    createdParents = nameParents(made.group, made.createdParents, request);
     try {
       // From here on the group is ours: even a setup that fails halfway is cleaned up. The marker
       // leaf comes first, so a SIGKILL during the rest leaves a group that ls and gc know as stale;

@@ -18,6 +18,8 @@ import { confinementTools } from "../../process/spawn.js";
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
   readonly group: string;
+  /** The --parent (or $CGROUPKIT_PARENT) the group is under: made when missing, never removed. */
+  readonly parent?: string;
   readonly limits: ResourceLimits;
   /** Undefined for `--devices none`. */
   readonly devices: NamedPolicy | undefined;
@@ -91,7 +93,7 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
-  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") };
+  return { group, ...(parent !== undefined ? { parent } : {}), limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") };
 }
 
 /** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */

@@ -62,7 +62,7 @@ describe.runIf(hybridV1)("run as a boundary on the host (v1 devices and memory, 
   it("confined (the default): every escape attempt is refused, the limits hold, the group is removed", async (context) => {
     const { prefix, r, results } = await escapeRun(context, [], true);
     expect(results["cgroup-self"]).toBe("/ "); // the cgroup namespace: /proc/self/cgroup shows /
-    const refused = ["allow-leaf", "allow-outer", "child-mkdir", "child-widen", "proc-root", "remount-rw", "mknod-denied", "open-denied", "escape-open"];
+    const refused = ["allow-leaf", "allow-outer", "child-mkdir", "child-widen", "proc-root", "remount-rw", "mknod-denied", "open-denied", "escape-open", "limit-outer"];
     for (const h of ["devices", "memory", "unified"]) refused.push(`move-parent-${h}`, `move-root-${h}`);
     for (const attempt of refused) expect({ attempt, result: results[attempt] }).toEqual({ attempt, result: "denied" });
     expect(r.stdout).toMatch(/^allow-leaf: denied .*Read-only file system/m);
@@ -79,7 +79,7 @@ describe.runIf(hybridV1)("run as a boundary on the host (v1 devices and memory, 
   it("--no-confine: the same attempts get out (not vacuous), except what the outer group holds; the summary says the boundary is open", async (context) => {
     const { prefix, r, results } = await escapeRun(context, ["--no-confine"], false);
     expect(results["cgroup-self"]).toMatch(new RegExp(`^/${prefix}/esc/run-\\d+-\\d+ $`));
-    for (const attempt of ["allow-outer", "child-mkdir", "move-parent-devices", "move-parent-memory", "move-parent-unified", "proc-root", "remount-rw", "escape-open"]) {
+    for (const attempt of ["allow-outer", "child-mkdir", "move-parent-devices", "move-parent-memory", "move-parent-unified", "proc-root", "remount-rw", "escape-open", "limit-outer"]) {
       expect({ attempt, result: results[attempt] }).toEqual({ attempt, result: "ok" });
     }
     // The outer group holds even unconfined: the leaf's list, and a child's, are checked against it.

@@ -27,7 +27,9 @@ if [ -n "$dev" ]; then
   try child-widen sh -c "echo 'b 7:0 rwm' > '$dev/$CGK_GROUP/$leaf/escape/devices.allow'"
 else
   try child-mkdir mkdir "$v2/$CGK_GROUP/$leaf/escape"
-  try child-widen sh -c "echo max > '$v2/$CGK_GROUP/$leaf/escape/pids.max' && echo max > '$v2/$CGK_GROUP/$leaf/escape/memory.max' && echo \$\$ > '$v2/$CGK_GROUP/$leaf/escape/cgroup.procs' && head -c 1 '$CGK_NODE' > /dev/zero"
+  try child-enter sh -c "echo \$\$ > '$v2/$CGK_GROUP/$leaf/escape/cgroup.procs'"
+  # A group of its own below the leaf: the outer group's device program still applies there.
+  try child-widen sh -c "echo \$\$ > '$v2/$CGK_GROUP/$leaf/escape/cgroup.procs' && head -c 1 '$CGK_NODE' > /dev/zero"
 fi
 for h in $dev $mem $v2; do
   label=$(basename "$h")
@@ -43,6 +45,8 @@ try open-denied head -c 1 "$CGK_NODE"
 try open-allowed sh -c "head -c 1 /dev/zero | od -An -c"
 # The limit still holds for what stayed: a memory hog in the group is OOM-killed.
 try memory-hog tail /dev/zero
+# Last, as it lifts the limit where it works: the outer group's memory limit itself.
+if [ -n "$mem" ]; then try limit-outer sh -c "echo -1 > '$mem/$CGK_GROUP/memory.memsw.limit_in_bytes' && echo -1 > '$mem/$CGK_GROUP/memory.limit_in_bytes'"; else try limit-outer sh -c "echo max > '$v2/$CGK_GROUP/memory.max'"; fi
 echo "done"
 `;
 

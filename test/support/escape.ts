@@ -36,9 +36,12 @@ for h in $dev $mem $v2; do
   try "move-parent-$label" sh -c "echo \$\$ > '$h/$CGK_PARENT/cgroup.procs'"
   [ "$CGK_ROOT_MOVES" = 1 ] && try "move-root-$label" sh -c "echo \$\$ > '$h/cgroup.procs'"
 done
-# Out of the device ACL's group, the denied device opens: what a move that works buys.
-try escape-open sh -c "echo \$\$ > '$devices_dir/$CGK_PARENT/cgroup.procs' && head -c 1 '$CGK_NODE' > /dev/zero"
-try proc-root sh -c "echo \$\$ > '/proc/$launcher/root${"$"}{mem:-$v2}/$CGK_PARENT/cgroup.procs'"
+# Out of the device ACL's group, the denied device opens: what a move that works buys. (To the root
+# where allowed: a cgroup2 parent with controllers enabled holds no processes.)
+[ "$CGK_ROOT_MOVES" = 1 ] && out_of=$devices_dir || out_of=$devices_dir/$CGK_PARENT
+try escape-open sh -c "echo \$\$ > '$out_of/cgroup.procs' && head -c 1 '$CGK_NODE' > /dev/zero"
+[ "$CGK_ROOT_MOVES" = 1 ] && via=${"$"}{mem:-$v2} || via=${"$"}{mem:-$v2}/$CGK_PARENT
+try proc-root sh -c "echo \$\$ > '/proc/$launcher/root$via/cgroup.procs'"
 try remount-rw mount -o remount,bind,rw "$devices_dir"
 try mknod-denied mknod "$CGK_SCRATCH/escape-$$" b 7 0
 try open-denied head -c 1 "$CGK_NODE"

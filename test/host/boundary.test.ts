@@ -142,7 +142,7 @@ describe.runIf(hybridV1)("run as a boundary on the host (v1 devices and memory, 
 
   it("concurrent runs of one --name: exactly one runs; the others say it exists and never touch the winner's group", async (context) => {
     const prefix = testParent(context);
-    const runs = await Promise.all(Array.from({ length: 5 }, () => cgk("run", "--parent", prefix, "--name", "same", "--", "sh", "-c", `sleep 1; cat ${mountOf("devices")}/${prefix}/same/run-*/devices.list`)));
+    const runs = await Promise.all(Array.from({ length: 5 }, () => cgk("run", "--parent", prefix, "--name", "same", "--", "sh", "-c", `sleep 1; cat ${mountOf("devices")}/${prefix}/same/devices.list`)));
     const winners = runs.filter((r) => r.status === 0);
     expect(winners).toHaveLength(1);
     // The winner's group kept its policy to the end: nobody set it to deny-all or removed it under it.

@@ -119,6 +119,19 @@ export class CgroupAttachError extends CgroupError {
 }
 
 /**
+ * {@link Cgroup.createExclusive} found the group already there (`code` EEXIST); nothing of it was touched.
+ * @public
+ */
+export class CgroupExistsError extends CgroupIoError {
+  readonly group: string;
+  constructor(group: string, dir: string) {
+    super("create", dir, "EEXIST");
+    this.group = group;
+    this.message = `create ${group} (${dir}): EEXIST: the group already exists`;
+  }
+}
+
+/**
  * Every v1 controller's accessor, bound to the group's directory in the hierarchy that holds it;
  * `undefined` where this group has no such hierarchy. `core` is bound to the first v1 hierarchy.
  * @public
@@ -268,27 +281,32 @@ export class Cgroup {
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
-    const chosenV2 = options.controllers?.filter((c) => layout.v2?.controllers.includes(c));
-    for (const p of placements) {
-      const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
-      const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
-      for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
-        const dir = levelDir(depth);
-        try {
-          await fs.mkdir(dir);
-        } catch (err) {
-          if (!isErrno(err, "EEXIST")) throw err;
-          const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
-          if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
-        }
-        if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
-      }
-      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
-      if (v2Enable.length > 0) {
-        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
-      }
-    }
+    await makeLevels(fs, name, layout, placements, options.controllers, false, []);
     return handle;
+  }
+
+  /**
+   * Create a group that must not exist yet, as {@link Cgroup.create} does, except that the group's own
+   * directory is made with a plain `mkdir` in every hierarchy: when it exists in any of them (made
+   * by someone else, even concurrently) this fails with {@link CgroupExistsError} and removes every
+   * directory this call made, so the existing group is never touched. Missing parents are made as
+   * `create` makes them; `createdParents` lists the ones this call made (bottom-up), for a caller
+   * that wants to remove them again afterwards (an `rmdir` of each, which leaves a parent someone
+   * else has started using).
+   * @throws {@link CgroupExistsError} when the group already exists in some hierarchy
+   */
+  static async createExclusive(name: string, options: CgroupOptions = {}): Promise<{ readonly group: Cgroup; readonly createdParents: readonly string[] }> {
+    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
+    const made: string[] = [];
+    try {
+      await makeLevels(fs, name, layout, placements, options.controllers, true, made);
+    } catch (err) {
+      for (const dir of [...made].reverse()) await fs.rmdir(dir).catch(() => undefined); // only what this call made, each empty or left alone
+      throw err;
+    }
+    const own = new Set(placements.map((p) => p.dir));
+    const createdParents = made.filter((d) => !own.has(d)).reverse();
+    return { group: handle, createdParents };
   }
 
   /**
@@ -637,4 +655,35 @@ async function enableControllers(core: CoreV2, controllers: readonly string[]): 
   const enabled = new Set(await core.subtreeControl.read());
   const missing = controllers.filter((c) => !enabled.has(c));
   if (missing.length > 0) await core.subtreeControl.write({ enable: missing });
+}
+
+/**
+ * Make the missing levels of each placement (mkdir; cpuset inheritance; cgroup2 subtree_control).
+ * `exclusive`: the group's own level must be new (EEXIST there is {@link CgroupExistsError}); `made`
+ * collects every directory this call created, top-down per hierarchy.
+ */
+async function makeLevels(fs: CgroupFs, name: string, layout: CgroupLayout, placements: readonly Resolved[], controllers: readonly string[] | undefined, exclusive: boolean, made: string[]): Promise<void> {
+  const chosenV2 = controllers?.filter((c) => layout.v2?.controllers.includes(c));
+  for (const p of placements) {
+    const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
+    const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
+    if (exclusive && p.existing >= p.relative.length) throw new CgroupExistsError(name, p.dir);
+    for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
+      const dir = levelDir(depth);
+      try {
+        await fs.mkdir(dir);
+        made.push(dir);
+      } catch (err) {
+        if (!isErrno(err, "EEXIST")) throw err;
+        if (exclusive && depth === p.relative.length) throw new CgroupExistsError(name, dir);
+        const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
+        if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+      }
+      if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
+    }
+    const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
+    if (v2Enable.length > 0) {
+      for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import { getVerb, setVerb } from "./commands/files.js";
 import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
 import { mountsVerb } from "./commands/mounts.js";
 import { execVerb, runVerb } from "./commands/run.js";
+import { gcVerb } from "./commands/gc.js";
 import { specScanVerb } from "./commands/spec-scan.js";
 import { lsVerb, treeVerb } from "./commands/tree.js";
 import { CliContext, CliError, type CliIo } from "./context.js";
@@ -24,6 +25,7 @@ export const VERBS: readonly Verb[] = [
   treeVerb,
   mountsVerb,
   classifyVerb,
+  gcVerb,
   devicesShowVerb,
   devicesApplyVerb,
   devicesCheckVerb,

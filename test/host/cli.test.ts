@@ -8,34 +8,12 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName } from "../../src/cli/control-files.js";
+import { MAIN, ROOT, ensureBuilt, spawnCollect, type Result } from "../support/cli.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(ROOT, "dist/src/cli/main.js");
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 const usable = isRoot && layout !== undefined && layout.kind !== "none" && ["memory", "pids", "devices", "cpuacct"].every((c) => layout && hierarchyFor(layout, c));
 const mountOf = (controller: string) => hierarchyFor(layout!, controller)!.mountPoint!;
-
-interface Result {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the built CLI (or another command line) and collect its output. */
-function spawnCollect(command: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, uid: options.uid, gid: options.gid, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
-}
 
 const cgk = (...args: string[]) => spawnCollect(process.execPath, [MAIN, ...args]);
 
@@ -84,19 +62,6 @@ function childrenOf(controller: string, group: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
 }
 
-/** Rebuild dist/ when a source file is newer than the built CLI, so the spawned binary is this tree's. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
-    }, 0);
-  const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
-}
-
 /** A fresh test-owned parent group name, removed from every hierarchy when the test ends. */
 function testParent(context: TestContext): string {
   const prefix = testName();
@@ -130,15 +95,16 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
     expect(r.stderr).not.toMatch(/Operation not permitted/);
   });
 
-  it("run: the command is in the group in every hierarchy, stdio is relayed, the exit status is the command's", async (context) => {
+  it("run: the command is in the group's leaf in every hierarchy, stdio is relayed, the exit status is the command's", async (context) => {
     const prefix = testParent(context);
-    const r = await spawnCollect(process.execPath, [MAIN, "run", "--parent", prefix, "--name", "job", "--pids", "50", "--", "sh", "-c", "cat /proc/self/cgroup; cat; exit 3"], { input: "from stdin\n" });
+    // --no-confine: no cgroup namespace, so /proc/self/cgroup shows the host's names (confined, it shows /).
+    const r = await spawnCollect(process.execPath, [MAIN, "run", "--no-confine", "--parent", prefix, "--name", "job", "--pids", "50", "--", "sh", "-c", "cat /proc/self/cgroup; cat; exit 3"], { input: "from stdin\n" });
     expect(r.status).toBe(3);
     const lines = r.stdout.split("\n");
     for (const controller of ["memory", "pids", "devices", "cpuacct", "freezer"]) {
-      expect(lines.some((l) => new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:/${prefix}/job$`).test(l))).toBe(true);
+      expect(lines.some((l) => new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:/${prefix}/job/run-\\d+-\\d+$`).test(l))).toBe(true);
     }
-    if (layout!.v2?.mountPoint) expect(lines).toContain(`0::/${prefix}/job`);
+    if (layout!.v2?.mountPoint) expect(lines.some((l) => new RegExp(`^0::/${prefix}/job/run-\\d+-\\d+$`).test(l))).toBe(true);
     expect(r.stdout).toContain("from stdin\n");
     expect(r.stderr).toMatch(new RegExp(`^cgroupkit run: ${prefix}/job exited 3: `, "m"));
     expect(childrenOf("pids", prefix)).toEqual([]);
@@ -157,6 +123,8 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
     expect(fs.readFileSync(`${mountOf("pids")}/${prefix}/kept/pids.max`, "utf8").trim()).toBe("20");
     if (hierarchyFor(layout!, "cpu")?.version === "v1") expect(fs.readFileSync(`${mountOf("cpu")}/${prefix}/kept/cpu.cfs_quota_us`, "utf8").trim()).toBe("50000");
     expect(fs.readFileSync(`${mountOf("devices")}/${prefix}/kept/devices.list`, "utf8")).toBe("c 1:3 rwm\nc 1:5 rwm\nc 1:7 rwm\nc 5:1 rwm\nc 1:8 rwm\nc 1:9 rwm\n");
+    // The command's leaf (the owner marker) went with the command: a kept group is not a stale run for gc.
+    expect(childrenOf("memory", `${prefix}/kept`)).toEqual([]);
     // Running it again under the same name is refused: run never reuses a group.
     expectOneLineError(await cgk("run", "--parent", prefix, "--name", "kept", "--", "true"), 1, /^cgroupkit run: group .*kept already exists/);
   });

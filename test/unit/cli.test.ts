@@ -8,7 +8,7 @@ import { DEVICE_PRESET_NAMES, devicePreset } from "../../src/devices/presets.js"
 import { UsageError, parseArgs, type VerbSyntax } from "../../src/cli/args.js";
 import { VERBS, describeFailure, main } from "../../src/cli/cli.js";
 import { explainDecision } from "../../src/cli/commands/devices.js";
-import { runRequest, summaryLine } from "../../src/cli/commands/run.js";
+import { runRequest, runVerb, summaryLine } from "../../src/cli/commands/run.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName, writeCodecOf, type ManifestEntry } from "../../src/cli/control-files.js";
 import { humanBytes, renderValue, toJson } from "../../src/cli/output.js";
@@ -214,8 +214,15 @@ describe("run's options", () => {
   });
 
   it("summarises an OOM kill as such", () => {
-    const line = summaryLine({ group: "g", status: 137, signal: "SIGKILL", wallMs: 1200, oomKilled: true, kept: false, memory: { peak: 33554432n, max: 33554432n, oomKills: 1n }, pids: { peak: 1n, max: "max" } });
+    const line = summaryLine({ group: "g", status: 137, signal: "SIGKILL", wallMs: 1200, oomKilled: true, kept: false, confined: true, memory: { peak: 33554432n, max: 33554432n, oomKills: 1n }, pids: { peak: 1n, max: "max" } });
     expect(line).toBe("cgroupkit run: g killed by SIGKILL (the OOM killer): wall 1.200 s, peak memory 32.0 MiB of 32.0 MiB, OOM kills 1, pids peak 1");
+  });
+
+  it("says the boundary is open when the run was not confined", () => {
+    const line = summaryLine({ group: "g", status: 0, signal: null, wallMs: 10, oomKilled: false, kept: false, confined: false });
+    expect(line).toBe("cgroupkit run: g exited 0: wall 0.010 s; boundary open (--no-confine): root inside could leave the group or widen its devices");
+    expect(runRequest(parseArgs(["--no-confine", "--", "true"], runVerb.syntax, "run"), {}).confine).toBe(false);
+    expect(runRequest(parseArgs(["--", "true"], runVerb.syntax, "run"), {}).confine).toBe(true);
   });
 });
 

@@ -1,29 +1,12 @@
-// Start a command already inside a group. A /bin/sh prelude starts, blocks reading fd 3, and
-// cgroupkit moves it (its pid, all placements) with Cgroup.attach; only then does it tell the
-// prelude to exec the command. The command's first instruction therefore runs inside the group,
-// and a failed move (a typed error naming the file and errno) kills the prelude before exec.
-import { spawn, type ChildProcess } from "node:child_process";
+// Start a command already inside a group for `run` and `exec`: the library's spawnInGroup (the
+// go-ahead stub, optionally confined) with stdio inherited, signals relayed and errors as CLI lines.
 import { constants as osConstants } from "node:os";
-import type { Duplex } from "node:stream";
 import type { Cgroup } from "../../cgroup/cgroup.js";
-import { CgroupError } from "../../runtime/errors.js";
+import { CommandNotFoundError, SpawnAbortedError, SpawnJoinError, spawnInGroup, type GroupProcess } from "../../process/spawn.js";
 import { CliError } from "../context.js";
 
 /** Exit status for a command that cannot be found, as a shell reports it. @internal */
 export const NOT_FOUND_STATUS = 127;
-
-const GO = "go";
-const NOT_FOUND = "cgroupkit-not-found";
-
-// fd 3 is a socket pair with cgroupkit: read the go-ahead from it, report a missing command on it,
-// and close it before exec so the command never sees it. Without a go-ahead (EOF) nothing runs.
-const PRELUDE = [
-  "IFS= read -r verdict <&3 || exit 125",
-  `[ "$verdict" = ${GO} ] || exit 125`,
-  `if ! command -v -- "$1" > /dev/null 2>&1; then echo ${NOT_FOUND} >&3; exit ${NOT_FOUND_STATUS}; fi`,
-  "exec 3>&-",
-  'exec "$@"',
-].join("\n");
 
 /** How a launched command ended. @internal */
 export interface LaunchResult {
@@ -44,11 +27,20 @@ const RELAYED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * @internal
  */
 export class SignalRelay {
-  private child: ChildProcess | undefined;
+  private child: GroupProcess | undefined;
+  /** Aborted on the first signal, so a start still in progress never runs the command. */
+  readonly aborted = new AbortController();
   private readonly received: NodeJS.Signals[] = [];
   private readonly handler = (signal: NodeJS.Signals) => this.onSignal(signal);
-  /** Called on the second signal while the command runs. */
+  /** Called on the second signal while the command runs; without it the second signal is SIGKILL to the command. */
   escalate: (() => void) | undefined;
+  /** After the second signal, stop waiting for the command this long later (a frozen process cannot end). */
+  giveUpAfterMs: number | undefined;
+  private giveUpResolve: ((signal: NodeJS.Signals) => void) | undefined;
+  /** Settles with the first signal once {@link giveUpAfterMs} has passed after a second one. */
+  readonly gaveUp = new Promise<NodeJS.Signals>((resolve) => {
+    this.giveUpResolve = resolve;
+  });
 
   constructor() {
     for (const s of RELAYED) process.on(s, this.handler);
@@ -59,16 +51,22 @@ export class SignalRelay {
     return this.received[0];
   }
 
-  attach(child: ChildProcess): void {
+  attach(child: GroupProcess): void {
     this.child = child;
   }
 
   private onSignal(signal: NodeJS.Signals): void {
     this.received.push(signal);
+    this.aborted.abort();
     const child = this.child;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    if (this.received.length > 1 && this.escalate) this.escalate();
-    else child.kill(signal);
+    if (child === undefined || child.exitStatus !== undefined) return;
+    if (this.received.length === 1) child.kill(signal);
+    else if (this.escalate) this.escalate();
+    else child.kill("SIGKILL");
+    if (this.received.length === 2 && this.giveUpAfterMs !== undefined) {
+      const first = this.received[0] as NodeJS.Signals;
+      setTimeout(() => this.giveUpResolve?.(first), this.giveUpAfterMs).unref();
+    }
   }
 
   dispose(): void {
@@ -81,11 +79,10 @@ export function signalStatus(signal: NodeJS.Signals): number {
   return 128 + (osConstants.signals[signal] ?? 0);
 }
 
-async function readAll(stream: Duplex): Promise<string> {
-  let text = "";
-  stream.setEncoding("utf8");
-  for await (const chunk of stream) text += chunk as string;
-  return text;
+/** How `run`/`exec` start the command. @internal */
+export interface LaunchOptions {
+  /** Confine it (spawnInGroup's `confine`). */
+  readonly confine: boolean;
 }
 
 /**
@@ -93,8 +90,8 @@ async function readAll(stream: Duplex): Promise<string> {
  * @throws CliError when the group could not be joined (the command did not start), or the command cannot be found (status 127)
  * @internal
  */
-export async function launchInGroup(cg: Cgroup, command: readonly string[], relay: SignalRelay): Promise<LaunchResult> {
-  return launchJoined(cg.name, (pid) => cg.attach(pid), command, relay);
+export async function launchInGroup(cg: Cgroup, command: readonly string[], relay: SignalRelay, options: LaunchOptions): Promise<LaunchResult> {
+  return launchOn(cg, command, relay, options);
 }
 
 /**
@@ -102,34 +99,26 @@ export async function launchInGroup(cg: Cgroup, command: readonly string[], rela
  * a cgroupfs attach, or a systemd scope created around the pid. `label` names the place in errors.
  * @internal
  */
-export async function launchJoined(label: string, join: (pid: number) => Promise<unknown>, command: readonly string[], relay: SignalRelay): Promise<LaunchResult> {
+export async function launchJoined(label: string, join: (pid: number) => Promise<unknown>, command: readonly string[], relay: SignalRelay, options: LaunchOptions = { confine: false }): Promise<LaunchResult> {
+  return launchOn({ label, join }, command, relay, options);
+}
+
+async function launchOn(target: Parameters<typeof spawnInGroup>[0], command: readonly string[], relay: SignalRelay, options: LaunchOptions): Promise<LaunchResult> {
   const started = Date.now();
-  const child = spawn("/bin/sh", ["-c", PRELUDE, "cgroupkit", ...command], { stdio: ["inherit", "inherit", "inherit", "pipe"] });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  const control = child.stdio[3] as Duplex;
-  const status = readAll(control);
+  let child: GroupProcess;
   try {
-    if (child.pid === undefined) throw await exited.then(() => new CliError("could not start /bin/sh"));
-    await join(child.pid);
+    child = await spawnInGroup(target, command[0] as string, command.slice(1), { stdio: "inherit", confine: options.confine, signal: relay.aborted.signal });
   } catch (err) {
-    child.kill("SIGKILL");
-    await exited.catch(() => undefined);
-    if (err instanceof CgroupError) throw new CliError(`could not move the command into ${label}: ${err.message}; it was not started`);
+    if (err instanceof SpawnAbortedError && relay.first !== undefined) {
+      // Interrupted while the prelude was being placed: the command never started.
+      return { status: signalStatus(relay.first), signal: relay.first, started: false, wallMs: Date.now() - started };
+    }
+    if (err instanceof CommandNotFoundError) throw new CliError(err.message, NOT_FOUND_STATUS);
+    if (err instanceof SpawnJoinError) throw new CliError(err.message);
     throw err;
   }
-  if (relay.first !== undefined) {
-    // Interrupted while the prelude was being moved: never start the command.
-    child.kill("SIGKILL");
-    await exited.catch(() => undefined);
-    return { status: signalStatus(relay.first), signal: relay.first, started: false, wallMs: Date.now() - started };
-  }
   relay.attach(child);
-  control.end(`${GO}\n`);
-  const [lines, { code, signal }] = await Promise.all([status, exited]);
-  const wallMs = Date.now() - started;
-  if (lines.split("\n").includes(NOT_FOUND)) throw new CliError(`${command[0]}: command not found`, NOT_FOUND_STATUS);
-  return { status: code ?? signalStatus(signal as NodeJS.Signals), signal, started: true, wallMs };
+  const ended = await Promise.race([child.exited, relay.gaveUp.then((first) => ({ status: signalStatus(first), signal: first, gaveUp: true }))]);
+  if ("gaveUp" in ended) process.stderr.write(`cgroupkit: the command (pid ${child.pid}) did not end after SIGKILL (is its group frozen?); not waiting for it\n`);
+  return { status: ended.status, signal: ended.signal, started: true, wallMs: Date.now() - started };
 }

@@ -1,12 +1,16 @@
 // Where `run` puts its command. One interface, one implementation per driver: cgroupfs (direct
 // writes, this file) and systemd (a transient scope over D-Bus). `run` itself only launches,
 // relays signals, reports and disposes; it never knows which driver made the group.
-import { Cgroup } from "../../cgroup/cgroup.js";
+import { Cgroup, CgroupExistsError } from "../../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
+import { parseGroupName } from "../../cgroup/names.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
+import { applyV1DevicePolicy } from "../../devices/v1.js";
 import { applyResources } from "../../resources/limits.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
+import { CgroupIoError } from "../../runtime/errors.js";
+import { ownMarker, reclaimStaleRunGroup } from "./run-owner.js";
 import type { RunRequest } from "./run.js";
 
 /**
@@ -25,6 +29,8 @@ export interface RunPlacement {
   usageGroup(): Cgroup | undefined;
   /** Remove everything this placement made, killing what still runs there. Reports on stderr, never throws. */
   dispose(): Promise<void>;
+  /** Called instead of {@link RunPlacement.dispose} when the run keeps its group (`--keep`); optional. Reports on stderr, never throws. */
+  keep?(): Promise<void>;
 }
 
 /** Makes placements for `run`. @internal */
@@ -51,31 +57,103 @@ export async function removeRunGroup(ctx: CliContext, cg: Cgroup | undefined, na
   }
 }
 
-/** cgroupfs: the group is made and configured by direct writes before the command starts. @internal */
+/** rmdir each parent a run made (bottom-up); one someone else now uses (EBUSY, ENOTEMPTY) or removed (ENOENT) is left alone. */
+async function removeCreatedParents(ctx: CliContext, dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    try {
+      await ctx.fs.rmdir(dir);
+    } catch (err) {
+      if (err instanceof CgroupIoError && ["EBUSY", "ENOTEMPTY", "ENOENT"].includes(err.errno)) continue;
+      ctx.io.stderr(`cgroupkit run: could not remove ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+}
+
+/**
+ * Of the parents a run made, those that belong to its --name (`a` of `--name a/b`): removed with
+ * the group. The --parent's own levels are made when missing and kept, as its help says.
+ */
+function nameParents(group: Cgroup, created: readonly string[], request: RunRequest): string[] {
+  const nameDepth = parseGroupName(request.group).length - (request.parent !== undefined ? parseGroupName(request.parent).length : 0);
+  return created.filter((dir) =>
+    group.placements.some((p) => p.dir.startsWith(`${dir}/`) && p.dir.slice(dir.length + 1).split("/").length < nameDepth),
+  );
+}
+
+/** The outer group, exclusively; a stale run group of the same name (its owner gone) is reclaimed once. */
+async function createOuter(ctx: CliContext, request: RunRequest, layout: CgroupLayout): Promise<{ group: Cgroup; createdParents: readonly string[] }> {
+  const create = () => Cgroup.createExclusive(request.group, { layout, controllers: runControllers(layout), fs: ctx.fs });
+  try {
+    return await create();
+  } catch (err) {
+    if (!(err instanceof CgroupExistsError)) throw err;
+    if (await reclaimStaleRunGroup(ctx, request.group)) {
+      ctx.io.stderr(`cgroupkit run: removed the stale group ${request.group} (its run is gone)\n`);
+      return create().catch((again: unknown) => Promise.reject(again instanceof CgroupExistsError ? alreadyExists(request.group, again) : again));
+    }
+    throw alreadyExists(request.group, err);
+  }
+}
+
+function alreadyExists(name: string, err: CgroupExistsError): CliError {
+  return new CliError(`group ${name} already exists (${err.path}); choose another --name, or use cgroupkit exec to run in it`);
+}
+
+/**
+ * cgroupfs: an outer group made exclusively (never one that exists: a concurrent run of the same
+ * name loses without touching it) carries the limits and the device policy; the command runs in an
+ * inner leaf named by {@link ownMarker}. On v1 a self-written devices.allow in the leaf is checked
+ * against the outer list; on cgroup2 the outer eBPF program also applies to the leaf. Parents the
+ * run made for the name are removed with the group.
+ * @internal
+ */
 export const cgroupfsRunDriver: RunDriver = {
   name: "cgroupfs",
   async prepare(ctx, request) {
     const layout = await ctx.layout();
-    for (const h of layout.hierarchies) {
-      if (h.mountPoint !== undefined && (await ctx.fs.stat(`${h.mountPoint}/${request.group}`))) {
-        throw new CliError(`group ${request.group} already exists (${h.mountPoint}/${request.group}); choose another --name, or use cgroupkit exec to run in it`);
-      }
-    }
-    let cg: Cgroup | undefined;
+    const marker = await ownMarker(ctx.fs);
+    let outer: Cgroup | undefined;
+    let leaf: Cgroup | undefined;
+    let createdParents: readonly string[] = [];
     const placement: RunPlacement = {
       label: request.group,
       join: async (pid) => {
-        await (cg as Cgroup).attach(pid);
-        return cg as Cgroup;
+        await (leaf as Cgroup).attach(pid);
+        return leaf as Cgroup;
       },
-      usageGroup: () => cg,
-      dispose: () => removeRunGroup(ctx, cg, request.group),
+      usageGroup: () => outer,
+      // A kept group is the user's now: its leaf (the owner marker) goes when empty, so gc never takes it for a stale run.
+      keep: async () => {
+        try {
+          await leaf?.remove();
+        } catch (err) {
+          ctx.io.stderr(`cgroupkit run: ${leaf?.name} still has processes, so it stays marked as this run's (cgroupkit gc removes it): ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+      },
+      dispose: async () => {
+        if (outer === undefined) return;
+        await removeRunGroup(ctx, outer, request.group);
+        await removeCreatedParents(ctx, createdParents);
+      },
     };
+    const made = await createOuter(ctx, request, layout);
+    outer = made.group;
+    createdParents = nameParents(made.group, made.createdParents, request);
     try {
-      // From here on the group is ours: even a create that fails halfway is cleaned up.
-      cg = await Cgroup.create(request.group, { layout, controllers: runControllers(layout), fs: ctx.fs });
-      await applyResources(cg, request.limits);
-      if (request.devices) await applyDevicePolicy(cg, request.devices.policy);
+      // From here on the group is ours: even a setup that fails halfway is cleaned up. The marker
+      // leaf comes first, so a SIGKILL during the rest leaves a group that ls and gc know as stale;
+      // only in the v1 devices hierarchy does it come after the policy (v1 refuses a change of the
+      // default behaviour in a group with children, and a new child copies its parent's list).
+      // The leaf enables nothing in the outer group's cgroup2 subtree_control: the limits apply to the subtree.
+      const leafControllers = runControllers(layout).filter((c) => hierarchyFor(layout, c)?.version === "v1");
+      const leafName = `${request.group}/${marker}`;
+      await Cgroup.createExclusive(leafName, { layout, controllers: leafControllers.filter((c) => c !== "devices"), fs: ctx.fs });
+      await applyResources(outer, request.limits);
+      if (request.devices) await applyDevicePolicy(outer, request.devices.policy);
+      leaf = await Cgroup.create(leafName, { layout, controllers: leafControllers, fs: ctx.fs });
+      const leafDevices = leaf.placement("devices");
+      // v1: set and verify the leaf's own list too; each of its rules is checked against the outer list.
+      if (request.devices && leafDevices?.hierarchy.version === "v1") await applyV1DevicePolicy(leafDevices.dir, request.devices.policy, ctx.fs);
       return placement;
     } catch (err) {
       await placement.dispose();
@@ -83,3 +161,4 @@ export const cgroupfsRunDriver: RunDriver = {
     }
   },
 };
+

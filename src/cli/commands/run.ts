@@ -13,14 +13,20 @@ import { policyArg, type NamedPolicy } from "./devices.js";
 import { ociRunLimits } from "./run-oci.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
+import type { Cgroup } from "../../cgroup/cgroup.js";
+import { confinementTools } from "../../process/spawn.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
   readonly group: string;
+  /** The --parent (or $CGROUPKIT_PARENT) the group is under: made when missing, never removed. */
+  readonly parent?: string;
   readonly limits: ResourceLimits;
   /** Undefined for `--devices none`. */
   readonly devices: NamedPolicy | undefined;
   readonly keep: boolean;
+  /** Confine the command (default); false with --no-confine. */
+  readonly confine: boolean;
 }
 
 function sizeOrMax(option: string, text: string): bigint | "max" {
@@ -95,9 +101,10 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
+  const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") };
   const oci = value("oci") === undefined ? undefined : ociRunLimits(args, value("oci") as string);
-  if (oci) return { group, limits: oci.limits, devices: oci.devices ?? (devicesText === "none" ? undefined : policyArg(devicesText)), keep: args.flags.has("keep") };
-  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
+  if (oci) return { ...common, limits: oci.limits, devices: oci.devices ?? (devicesText === "none" ? undefined : policyArg(devicesText)) };
+  return { ...common, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText) };
 }
 
 /** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */
@@ -114,13 +121,17 @@ export interface RunSummary {
   readonly wallMs: number;
   readonly oomKilled: boolean;
   readonly kept: boolean;
+  /** False with --no-confine: root inside could leave the group or widen its device list. */
+  readonly confined: boolean;
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
 }
 
-function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean): RunSummary {
-  const oomKills = usage?.memory?.oomKills ?? 0n;
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean): RunSummary {
+  // v1 counts an OOM kill in the leaf the victim ran in only; cgroup2 counts it up the tree as well.
+  const groupOomKills = usage?.memory?.oomKills ?? 0n;
+  const oomKills = leafOomKills > groupOomKills ? leafOomKills : groupOomKills;
   return {
     group,
     status: result.status,
@@ -128,6 +139,7 @@ function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | u
     wallMs: result.wallMs,
     oomKilled: oomKills > 0n && result.signal === "SIGKILL",
     kept,
+    confined,
     ...(usage?.memory ? { memory: { peak: usage.memory.peak, max: usage.memory.max, oomKills } } : {}),
     ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
     ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
@@ -144,7 +156,7 @@ export function summaryLine(s: RunSummary): string {
     parts.push(`OOM kills ${s.memory.oomKills}`);
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}`;
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}`;
 }
 
 const RUN_OPTIONS = [
@@ -159,7 +171,21 @@ const RUN_OPTIONS = [
   { name: "oci", takes: "value", valueName: "FILE", help: "limits from an OCI linux.resources JSON file (or a config.json), as runc applies them; not with the limit options above" },
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
+  { name: "no-confine", takes: "flag", help: "run unconfined: cgroupfs writable and every capability kept (the boundary is open)" },
 ] as const;
+
+/** What confinement holds against root inside, and what it does not: `run --help` and the README say the same. @internal */
+export const THREAT_MODEL =
+  "Confinement (default; --no-confine turns it off): after the join, util-linux unshare gives the command\n" +
+  "a private mount namespace in which every cgroupfs mount is read-only, and a cgroup namespace rooted at\n" +
+  "its group (/proc/self/cgroup shows /); setpriv then drops CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_MODULE\n" +
+  "and CAP_SYS_RAWIO from its bounding set. Against root inside this holds: it cannot write any control\n" +
+  "file (devices.allow, cgroup.procs of the parent or the root, a new child's), remount cgroupfs read-write,\n" +
+  "reach the host's mounts through /proc/PID/root or ptrace, or open or mknod a device the policy denies;\n" +
+  "the limits and the device policy sit on an outer group the command cannot see, it runs in an inner leaf.\n" +
+  "It is not a container: the command shares the host's pid, network, IPC and user namespaces, files and\n" +
+  "its other capabilities (kill, chown, network admin...); user namespaces, seccomp and a private root are\n" +
+  "the launcher's job. Needs unshare, setpriv and mount (util-linux); without them run refuses to start.";
 
 /** @internal */
 export const runVerb: Verb = {
@@ -172,7 +198,11 @@ export const runVerb: Verb = {
     "outside it. stdin/stdout/stderr are the command's; SIGINT, SIGTERM and SIGHUP are passed on (a second\n" +
     "one kills the whole group). Afterwards a summary goes to stderr (peak memory, CPU time, OOM kills,\n" +
     "pids peak; with --json as one JSON line) and the group is removed with anything left in it.\n" +
-    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.",
+    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.\n\n" +
+    "The limits and the device policy are set on the group; the command runs in a leaf under it,\n" +
+    "run-<pid>-<starttime> (this cgroupkit's pid and start time: the owner, so ls and gc can tell a group\n" +
+    "whose run was killed). The name must be new; a stale group of the same name is removed first.\n\n" +
+    THREAT_MODEL,
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
@@ -181,6 +211,7 @@ export const runVerb: Verb = {
   ],
   async run(ctx: CliContext) {
     const request = runRequest(ctx.args);
+    if (request.confine) confinementTools(); // refused before anything on the host changes
     const relay = new SignalRelay();
     let placement: RunPlacement | undefined;
     let keep = false;
@@ -189,24 +220,28 @@ export const runVerb: Verb = {
       if (relay.first) return signalStatus(relay.first);
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
-      const result = await launchJoined(where.label, (pid) => where.join(pid), ctx.args.command, relay);
+      let joined: Cgroup | undefined;
+      const result = await launchJoined(where.label, async (pid) => (joined = await where.join(pid)), ctx.args.command, relay, { confine: request.confine });
       keep = request.keep && result.started;
       const group = where.usageGroup();
       let usage: UsageSnapshot | undefined;
+      let leafOomKills = 0n;
       try {
         usage = group && (await readUsage(group));
+        if (joined !== undefined && joined !== group) leafOomKills = (await readUsage(joined)).memory?.oomKills ?? 0n;
       } catch (err) {
         if (!(err instanceof CgroupError)) throw err;
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(where.label, result, usage, keep);
+        const summary = summarize(where.label, result, usage, leafOomKills, keep, request.confine);
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
     } finally {
       relay.dispose();
       if (!keep) await placement?.dispose();
+      else await placement?.keep?.();
     }
   },
 };
@@ -219,8 +254,10 @@ export const execVerb: Verb = {
   description:
     "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
-    "the command's (128+N for signal N, 127 when it cannot be found).",
-  syntax: { options: [], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "the command's (128+N for signal N, 127 when it cannot be found). A frozen group is refused (thaw it\n" +
+    "first). A second signal kills the command; if it still has not ended 2 s later, exec returns anyway.\n" +
+    "--confine confines it as run does (see cgroupkit run --help).",
+  syntax: { options: [{ name: "confine", takes: "flag", help: "confine the command as run does (read-only cgroupfs, cgroup namespace, no CAP_SYS_ADMIN)" }], commandAfter: 1, positionals: { min: 1, max: 1 } },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
@@ -229,9 +266,12 @@ export const execVerb: Verb = {
     const name = groupArg(ctx.args.positionals[0] as string);
     const cg = await ctx.openGroup(name);
     // The group may hold other processes: signals go to the command only, never to the group.
+    const confine = ctx.args.flags.has("confine");
+    if (confine) confinementTools();
     const relay = new SignalRelay();
+    relay.giveUpAfterMs = 2000;
     try {
-      return (await launchInGroup(cg, ctx.args.command, relay)).status;
+      return (await launchInGroup(cg, ctx.args.command, relay, { confine })).status;
     } finally {
       relay.dispose();
     }

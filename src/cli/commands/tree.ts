@@ -7,6 +7,7 @@ import { UsageError, optionValue } from "../args.js";
 import { CliError, groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, table } from "../output.js";
 import type { Verb } from "../verb.js";
+import { ownerAlive, parseMarker, type RunOwner } from "./run-owner.js";
 
 /** One group found by the walk. @internal */
 export interface GroupNode {
@@ -15,6 +16,8 @@ export interface GroupNode {
   /** The hierarchies that have it (`memory`, `cpu,cpuacct`, `name=systemd`, `cgroup2`). */
   readonly hierarchies: string[];
   readonly usage?: UsageSnapshot;
+  /** Set for a group `run` made (its children are run markers only): the owners, and whether all are gone. */
+  readonly run?: { readonly owners: readonly number[]; readonly stale: boolean };
 }
 
 /** Every group at and under `start` across the mounted hierarchies (root mounts only), depth-first in name order. */
@@ -49,7 +52,8 @@ async function walk(ctx: CliContext, start: string, maxDepth: number): Promise<A
 export async function collectGroups(ctx: CliContext, start: string, maxDepth: number): Promise<GroupNode[]> {
   const layout = await ctx.layout();
   const found = await walk(ctx, start, maxDepth);
-  return Promise.all(
+  const runs = await runGroups(ctx, found.map((f) => f.name));
+  const nodes = await Promise.all(
     found.map(async ({ name, holding }) => {
       const hierarchies = holding.map(hierarchyLabel);
       if (name === "") return { name, hierarchies };
@@ -62,6 +66,33 @@ export async function collectGroups(ctx: CliContext, start: string, maxDepth: nu
       }
     }),
   );
+  return nodes.map((n) => (runs.has(n.name) ? { ...n, run: runs.get(n.name) } : n));
+}
+
+/** The stale run groups at and under `start`, deepest first (a run nested in another's leaf goes before it). @internal */
+export async function staleRunGroups(ctx: CliContext, start: string): Promise<string[]> {
+  const found = await walk(ctx, start, Infinity);
+  const runs = await runGroups(ctx, found.map((f) => f.name));
+  return [...runs].filter(([, r]) => r.stale).map(([name]) => name).sort((a, b) => b.split("/").length - a.split("/").length);
+}
+
+/** The run groups among the walked names (see run-owner.ts): every child a marker; stale when every owner is gone. */
+async function runGroups(ctx: CliContext, names: readonly string[]): Promise<Map<string, { owners: number[]; stale: boolean }>> {
+  const children = new Map<string, string[]>();
+  for (const name of names) {
+    const slash = name.lastIndexOf("/");
+    if (slash < 0) continue;
+    const parent = name.slice(0, slash);
+    children.set(parent, [...(children.get(parent) ?? []), name.slice(slash + 1)]);
+  }
+  const out = new Map<string, { owners: number[]; stale: boolean }>();
+  for (const [parent, leaves] of children) {
+    const owners = leaves.map(parseMarker);
+    if (owners.some((o) => o === undefined)) continue;
+    const alive = await Promise.all(owners.map((o) => ownerAlive(ctx.fs, o as RunOwner)));
+    out.set(parent, { owners: owners.map((o) => (o as RunOwner).pid), stale: !alive.some(Boolean) });
+  }
+  return out;
 }
 
 function figures(usage: UsageSnapshot | undefined): string[] {
@@ -93,7 +124,9 @@ export const lsVerb: Verb = {
   usage: ["ls [--depth N] [GROUP]"],
   description:
     "Lists GROUP (default: the hierarchy roots) and every group under it, across all mounted hierarchies,\n" +
-    "one line each: memory in use, CPU time used, live pids, and the hierarchies that have the group.",
+    "one line each: memory in use, CPU time used, live pids, and the hierarchies that have the group.\n" +
+    "A group made by cgroupkit run says so: (run by pid N), or (stale run: owner N gone) when that run was\n" +
+    "killed before it could clean up; cgroupkit gc removes those.",
   syntax: { options: [DEPTH_OPTION], positionals: { min: 0, max: 1 } },
   examples: [
     ["cgroupkit ls", "every group on the host"],
@@ -102,11 +135,11 @@ export const lsVerb: Verb = {
   async run(ctx: CliContext) {
     const nodes = await collectGroups(ctx, startArg(ctx), depthArg(ctx));
     if (ctx.json) {
-      ctx.printJson(nodes.map((n) => ({ group: n.name === "" ? "/" : n.name, hierarchies: n.hierarchies, ...(n.usage ? { usage: n.usage } : {}) })));
+      ctx.printJson(nodes.map((n) => ({ group: n.name === "" ? "/" : n.name, hierarchies: n.hierarchies, ...(n.usage ? { usage: n.usage } : {}), ...(n.run ? { run: n.run } : {}) })));
       return 0;
     }
     const rows = [["GROUP", "MEMORY", "CPU", "PIDS", "HIERARCHIES"]];
-    for (const n of nodes) rows.push([`/${n.name}`, ...figures(n.usage), n.hierarchies.join(" ")]);
+    for (const n of nodes) rows.push([`/${n.name}${n.run ? (n.run.stale ? ` (stale run: owner ${n.run.owners.join(",")} gone; cgroupkit gc removes it)` : ` (run by pid ${n.run.owners.join(",")})`) : ""}`, ...figures(n.usage), n.hierarchies.join(" ")]);
     ctx.print(table(rows));
     return 0;
   },

@@ -1,0 +1,45 @@
+// `gc`: remove the groups of `cgroupkit run`s that were killed before they could clean up.
+import { groupArg, type CliContext } from "../context.js";
+import type { Verb } from "../verb.js";
+import { reclaimStaleRunGroup } from "./run-owner.js";
+import { staleRunGroups } from "./tree.js";
+
+/** @internal */
+export const gcVerb: Verb = {
+  name: "gc",
+  summary: "remove groups left by cgroupkit run when it was killed (owner gone)",
+  usage: ["gc [--dry-run] [GROUP]"],
+  description:
+    "Finds the groups under GROUP (default: everywhere) that cgroupkit run made and whose run is gone\n" +
+    "(ls shows them as stale: the leaf run-<pid>-<starttime> names a process that no longer exists), and\n" +
+    "removes each: what still runs in its leaf is killed (as run would have), then the group goes with a\n" +
+    "plain rmdir, so a group someone has meanwhile re-made or used otherwise is left alone. Nothing else is touched.",
+  syntax: { options: [{ name: "dry-run", short: "n", takes: "flag", help: "only list what would be removed" }], positionals: { min: 0, max: 1 } },
+  examples: [
+    ["cgroupkit gc", "remove every stale run group"],
+    ["cgroupkit gc -n jobs", "list the stale ones under jobs"],
+  ],
+  async run(ctx: CliContext) {
+    const text = ctx.args.positionals[0];
+    const start = text === undefined || text === "/" ? "" : groupArg(text);
+    const stale = await staleRunGroups(ctx, start);
+    const dryRun = ctx.args.flags.has("dry-run");
+    const removed: string[] = [];
+    const kept: string[] = [];
+    for (const name of stale) {
+      if (dryRun) {
+        removed.push(name);
+        if (!ctx.json) ctx.print(`would remove ${name}`);
+        continue;
+      }
+      // Checked again right before removal: its run may have been re-made meanwhile.
+      if (await reclaimStaleRunGroup(ctx, name)) {
+        removed.push(name);
+        if (!ctx.json) ctx.print(`removed ${name}`);
+      } else kept.push(name);
+    }
+    if (ctx.json) ctx.printJson({ [dryRun ? "wouldRemove" : "removed"]: removed, ...(kept.length > 0 ? { skipped: kept } : {}) });
+    else if (stale.length === 0) ctx.print("no stale run groups");
+    return 0;
+  },
+};

@@ -12,7 +12,8 @@ function buildSchema(zod: typeof Zod) {
   // JSON numbers above 2^53 lose precision before we see them: accept safe integers and bigints only.
   const int64 = z.union([z.bigint(), z.number().int().refine(Number.isSafeInteger, "an integer within 2^53, or a bigint")]).transform((v) => BigInt(v));
   const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
-  const uint32 = uint64.refine((v) => v <= 0xffffffffn, "must fit in 32 bits (0..4294967295)");
+  // Numbers, as 0.1.0 typed them: every 32-bit value is a safe integer.
+  const uint32 = z.number().int("must be an integer").min(0, "must not be negative").max(0xffffffff, "must fit in 32 bits (0..4294967295)");
   // Byte limits: -1 is unlimited; any other negative the kernel would refuse.
   const bytes = int64.refine((v) => v >= -1n, "must be -1 (unlimited) or a byte count");
   const device = { major: z.number().int().min(0).max(0xfff, "a major number is 0..4095"), minor: z.number().int().min(0).max(0xfffff, "a minor number is 0..1048575") };
@@ -161,14 +162,19 @@ export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devi
       },
     },
     hugetlb: r.hugepageLimits && Object.fromEntries(r.hugepageLimits.map((h) => [h.pageSize, h.limit])),
-    rdma: r.rdma && Object.fromEntries(Object.entries(r.rdma).map(([dev, l]) => [dev, { hcaHandles: l.hcaHandles, hcaObjects: l.hcaObjects }])),
-    network: r.network && { classId: unlessZero(r.network.classID), priorities: r.network.priorities },
+    rdma: r.rdma && Object.fromEntries(Object.entries(r.rdma).map(([dev, l]) => [dev, { hcaHandles: big(l.hcaHandles), hcaObjects: big(l.hcaObjects) }])),
+    network: r.network && { classId: unlessZero(big(r.network.classID)), priorities: r.network.priorities?.map((p) => ({ name: p.name, priority: BigInt(p.priority) })) },
     unified: r.unified,
   };
   return { limits: dropUndefined(limits), devices: r.devices };
 }
 
 /** memory.swap with the field named as the OCI object names it. */
+/** The schema's 32-bit numbers as the bigint ResourceLimits takes. */
+function big(n: number | undefined): bigint | undefined {
+  return n === undefined ? undefined : BigInt(n);
+}
+
 function swapMax(swap: bigint, limit: bigint): bigint | "max" | undefined {
   try {
     return ociMemorySwapToSwapMax(swap, limit);

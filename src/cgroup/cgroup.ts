@@ -572,26 +572,25 @@ export class Cgroup {
 
   /** {@link Cgroup.assertCgroupFs} for a directory and every directory under it. */
   private async assertCgroupTree(dir: string): Promise<void> {
-    if (!(await this.assertCgroupFs(dir))) return;
-    let entries;
-    try {
-      entries = await this.fs.readdir(dir);
-    } catch (err) {
-      if (isErrno(err, "ENOENT")) return;
-      throw err;
-    }
+    const entries = await this.cgroupEntries(dir);
+    if (entries === undefined) return;
     for (const e of entries) if (e.isDirectory) await this.assertCgroupTree(`${dir}/${e.name}`);
   }
 
-  private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {
-    if (!(await this.assertCgroupFs(dir))) return;
-    let entries;
+  /** The entries of a cgroupfs directory (checked by {@link Cgroup.assertCgroupFs}); undefined when it is gone. */
+  private async cgroupEntries(dir: string) {
+    if (!(await this.assertCgroupFs(dir))) return undefined;
     try {
-      entries = await this.fs.readdir(dir);
+      return await this.fs.readdir(dir);
     } catch (err) {
-      if (isErrno(err, "ENOENT")) return;
+      if (isErrno(err, "ENOENT")) return undefined;
       throw err;
     }
+  }
+
+  private async removeTree(dir: string, attempts: number, delayMs: number): Promise<void> {
+    const entries = await this.cgroupEntries(dir);
+    if (entries === undefined) return;
     // readdir reports a symlink as not a directory: never followed
     for (const e of entries) if (e.isDirectory) await this.removeTree(`${dir}/${e.name}`, attempts, delayMs);
     for (let attempt = 1; ; attempt++) {

@@ -11,7 +11,9 @@ import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
+import { systemdRunDriver } from "./run-systemd.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -148,6 +150,9 @@ const RUN_OPTIONS = [
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
+  DRIVER_OPTION,
+  SLICE_OPTION,
+  PROPERTY_OPTION,
 ] as const;
 
 /** @internal */
@@ -161,7 +166,10 @@ export const runVerb: Verb = {
     "outside it. stdin/stdout/stderr are the command's; SIGINT, SIGTERM and SIGHUP are passed on (a second\n" +
     "one kills the whole group). Afterwards a summary goes to stderr (peak memory, CPU time, OOM kills,\n" +
     "pids peak; with --json as one JSON line) and the group is removed with anything left in it.\n" +
-    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.",
+    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.\n" +
+    "On a systemd host (--driver auto or systemd) the group is a transient cgroupkit-run-<random>.scope\n" +
+    "under --slice with Delegate=yes: limits become its unit properties (-p passes more, as systemd-run),\n" +
+    "and the command, the limits without a property and the device program live in its payload leaf.",
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
@@ -174,7 +182,8 @@ export const runVerb: Verb = {
     let placement: RunPlacement | undefined;
     let keep = false;
     try {
-      placement = await cgroupfsRunDriver.prepare(ctx, request);
+      const driver = (await resolveDriver(ctx, request.group, "run")) === "systemd" ? systemdRunDriver : cgroupfsRunDriver;
+      placement = await driver.prepare(ctx, request);
       if (relay.first) return signalStatus(relay.first);
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);

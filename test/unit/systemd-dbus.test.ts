@@ -27,7 +27,7 @@ function serveFakeSystemd(bus: InstanceType<typeof dbus.MessageBus>): void {
   bus.addMethodHandler((msg: InstanceType<typeof Message>) => {
     received.push({ member: msg.member, body: msg.body });
     const reply = (sig: string, body: unknown[]) => (bus.send(Message.newMethodReturn(msg, sig, body)), true);
-    const fail = (name: string, text: string) => (bus.send(Message.newError(msg, name, text)), true);
+    const fail = (name: string, text: string) => (bus.send(Message.newError(msg as unknown as string, name, text)), true); // the library's types say string; it takes the call
     const [unit] = msg.body as [string];
     switch (msg.member) {
       case "Subscribe":

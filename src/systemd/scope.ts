@@ -304,3 +304,69 @@ export async function startDelegatedScope(
     throw err;
   }
 }
+
+/**
+ * A cgroupkit group name as a slice: a single `NAME.slice` component is taken as is; otherwise each
+ * component is escaped as systemd-escape does (anything but [A-Za-z0-9:_.] as \xNN, a leading `.` too)
+ * and joined with `-`, systemd's parent separator (`batch/job1` → `batch-job1.slice`, inside `batch.slice`).
+ * @public
+ */
+export function sliceForGroup(group: string): string {
+  const components = group.split("/").filter(Boolean);
+  if (components.length === 1 && components[0]!.endsWith(".slice")) {
+    checkUnitName(components[0]!, ".slice");
+    return components[0]!;
+  }
+  const escape = (c: string) =>
+    [...Buffer.from(c, "utf8")].map((b, i) => (/[A-Za-z0-9:_]/.test(String.fromCharCode(b)) || (b === 0x2e && i > 0) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
+  const slice = `${components.map(escape).join("-")}.slice`;
+  checkUnitName(slice, ".slice");
+  return slice;
+}
+
+/** Run a job to its end: `done`, or a SystemdError naming the unit. @internal */
+async function jobDone(manager: SystemdManager, unit: string, what: string, job: string, timeoutMs: number): Promise<void> {
+  const result = await manager.waitForJob(job, Date.now() + timeoutMs).catch((e: unknown) => {
+    if (e instanceof SystemdError && e.kind === "job-timeout") throw new SystemdError("job-timeout", `${what} ${unit}: job ${job} did not finish within ${timeoutMs} ms`, { unit });
+    throw e;
+  });
+  if (result !== "done") throw new SystemdError("unit-failed", `${what} ${unit}: the job ended "${result}"`, { unit });
+}
+
+/**
+ * Start a transient slice (a parent for scopes: slices cannot be delegated, so cgroupkit writes none of
+ * its files) with the limits as properties; limits without a property are refused here, since there is
+ * no leaf of ours to write them into. Returns its ControlGroup.
+ * @public
+ */
+export async function startSlice(manager: SystemdManager, slice: string, options: { readonly limits?: ResourceLimits; readonly properties?: readonly UnitProperty[]; readonly description?: string; readonly jobTimeoutMs?: number } = {}): Promise<{ unit: string; controlGroup: string; dropped: readonly DroppedProperty[] }> {
+  checkUnitName(slice, ".slice");
+  const plan = planSystemdResources(options.limits ?? {});
+  if (Object.keys(plan.leaf).length > 0) throw new UnsupportedError(`slice ${slice}: ${Object.keys(plan.leaf).join(", ")} limits have no systemd property, and a slice has no leaf of ours to write them in`);
+  const properties: UnitProperty[] = [
+    ["Description", { signature: "s", value: options.description ?? `cgroupkit ${slice}` }],
+    ["MemoryAccounting", { signature: "b", value: true }],
+    ["CPUAccounting", { signature: "b", value: true }],
+    ["TasksAccounting", { signature: "b", value: true }],
+    ["IOAccounting", { signature: "b", value: true }],
+    ...plan.properties,
+    ...(options.properties ?? []),
+  ];
+  const { dropped, leafExtra } = await startUnitWithRetries(manager, slice, properties, options.limits ?? {}, new Set((options.properties ?? []).map(([n]) => n)), options.jobTimeoutMs ?? 30_000);
+  if (Object.keys(leafExtra).length > 0) {
+    await stopUnitAndWait(manager, slice).catch(() => undefined);
+    throw new UnsupportedError(`slice ${slice}: this systemd does not know ${dropped.map((d) => d.property).join(", ")}, and a slice has no leaf to write the limit in`);
+  }
+  const controlGroup = String(await manager.unitProperty(slice, "org.freedesktop.systemd1.Slice", "ControlGroup"));
+  return { unit: slice, controlGroup, dropped };
+}
+
+/** StopUnit and wait; a unit that is not loaded is already stopped. A failed state is reset. @public */
+export async function stopUnitAndWait(manager: SystemdManager, unit: string, jobTimeoutMs = 30_000): Promise<void> {
+  try {
+    await jobDone(manager, unit, "stopping", await manager.stopUnit(unit, "replace"), jobTimeoutMs);
+  } catch (err) {
+    if (!(err instanceof SystemdError && err.kind === "no-such-unit")) throw err;
+  }
+  await manager.resetFailedUnit(unit).catch(() => undefined);
+}

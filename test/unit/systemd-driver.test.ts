@@ -184,3 +184,14 @@ describe("host detection", () => {
     expect(() => scopeDirOf(tree.layout(), "/")).toThrow(/not below/);
   });
 });
+
+describe("sliceForGroup", () => {
+  it("maps group paths onto systemd's slice names, escaping as systemd-escape does", async () => {
+    const { sliceForGroup } = await import("../../src/systemd/scope.js");
+    expect(sliceForGroup("batch/job1")).toBe("batch-job1.slice");
+    expect(sliceForGroup("web")).toBe("web.slice");
+    expect(sliceForGroup("cgroupkit-test-1")).toBe("cgroupkit\\x2dtest\\x2d1.slice");
+    expect(sliceForGroup("my-app.slice")).toBe("my-app.slice");
+    expect(sliceForGroup(".hidden")).toBe("\\x2ehidden.slice");
+  });
+});

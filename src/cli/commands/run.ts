@@ -14,6 +14,7 @@ import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResu
 import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 import { systemdRunDriver } from "./run-systemd.js";
+import { execInSlice } from "./groups-systemd.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -217,19 +218,21 @@ export const execVerb: Verb = {
   description:
     "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
-    "the command's (128+N for signal N, 127 when it cannot be found).",
-  syntax: { options: [], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "the command's (128+N for signal N, 127 when it cannot be found). With the systemd driver GROUP is a slice\n" +
+    "made by create --driver systemd, and the command runs in a new delegated cgroupkit-exec-<random>.scope in it.",
+  syntax: { options: [DRIVER_OPTION], commandAfter: 1, positionals: { min: 1, max: 1 } },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
   ],
   async run(ctx: CliContext) {
     const name = groupArg(ctx.args.positionals[0] as string);
-    const cg = await ctx.openGroup(name);
+    const systemd = (await resolveDriver(ctx, name, "exec")) === "systemd";
+    const cg = systemd ? undefined : await ctx.openGroup(name);
     // The group may hold other processes: signals go to the command only, never to the group.
     const relay = new SignalRelay();
     try {
-      return (await launchInGroup(cg, ctx.args.command, relay)).status;
+      return (cg ? await launchInGroup(cg, ctx.args.command, relay) : await execInSlice(ctx, name, ctx.args.command, relay)).status;
     } finally {
       relay.dispose();
     }

@@ -47,6 +47,15 @@ export function classifyDbusError(name: string, text: string): { kind: SystemdEr
     case "org.freedesktop.DBus.Error.ServiceUnknown":
     case "org.freedesktop.DBus.Error.NameHasNoOwner":
       return { kind: "no-bus" };
+    // sd-bus sends a failing errno as System.Error.<ERRNO> (a value of the wrong type: ENXIO).
+    case "System.Error.EINVAL":
+    case "System.Error.ENXIO":
+    case "System.Error.ERANGE":
+    case "System.Error.EBADMSG":
+      return { kind: "invalid-argument" };
+    case "System.Error.EACCES":
+    case "System.Error.EPERM":
+      return { kind: "access-denied" };
     default:
       return { kind: "bus-error" };
   }

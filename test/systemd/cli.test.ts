@@ -112,7 +112,8 @@ describe("cgroupkit on systemd", () => {
     await waitFor(`${unit} unloaded`, () => (showUnit(unit, ["LoadState"]).LoadState === "not-found" ? true : undefined), 20_000);
     const deleted = cli(["delete", group]);
     expect(deleted.status).toBe(0);
-    expect(showUnit(slice, ["LoadState"]).LoadState).toBe("not-found");
+    expect(showUnit(slice, ["ActiveState"]).ActiveState).toBe("inactive");
+    await waitFor(`${slice} unloaded`, () => (showUnit(slice, ["LoadState"]).LoadState === "not-found" ? true : undefined), 20_000);
     const missing = cli(["exec", group, "--", "true"]);
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toMatch(/^cgroupkit exec: no group .*create it first/);

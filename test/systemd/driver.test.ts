@@ -108,13 +108,11 @@ describe("systemd driver (library)", () => {
     expect(showUnit(unit, ["ActiveState"]).ActiveState).toBe("active");
     expect(read(first.leaf.placements[0]!.dir, "cgroup.procs")).toBe(String(a.pid));
 
-    // a failed unit of another name, left over: made by systemd-run, killed so it fails
+    // a failed unit of another name, left over: RuntimeMaxSec=1 makes systemd stop it with result "timeout"
     const failedUnit = testUnitName("scope");
     const c = startSleeper();
     sleepers.push(c);
-    run("busctl", ["call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))", failedUnit, "fail", "1", "PIDs", "au", "1", String(c.pid), "0"]);
-    await waitFor("the helper scope active", () => (showUnit(failedUnit, ["ActiveState"]).ActiveState === "active" ? true : undefined));
-    run("systemctl", ["kill", "--signal=SIGKILL", failedUnit]);
+    run("busctl", ["call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StartTransientUnit", "ssa(sv)a(sa(sv))", failedUnit, "fail", "2", "PIDs", "au", "1", String(c.pid), "RuntimeMaxUSec", "t", "1000000", "0"]);
     await waitFor("the helper scope failed", () => (showUnit(failedUnit, ["ActiveState"]).ActiveState === "failed" ? true : undefined));
     const d = startSleeper();
     sleepers.push(d);
@@ -130,7 +128,8 @@ describe("systemd driver (library)", () => {
     const unit = testUnitName("scope");
     const err = await startDelegatedScope(m, { unit, pids: [s.pid!], properties: [["MemoryMax", { signature: "s", value: "lots" }]] }, { layout: await readCgroupLayout() }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SystemdError);
-    expect((err as Error).message).toMatch(new RegExp(`StartTransientUnit ${unit.replace(/\./g, "\\.")}: systemd said org\\.freedesktop\\.DBus\\.Error\\.`));
+    expect((err as SystemdError).kind).toBe("invalid-argument");
+    expect((err as Error).message).toMatch(new RegExp(`StartTransientUnit ${unit.replace(/\./g, "\\.")}: systemd said \\S+: .*systemd refused the value`));
     expect(showUnit(unit, ["LoadState"]).LoadState).toBe("not-found");
   });
 

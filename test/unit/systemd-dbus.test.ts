@@ -145,6 +145,7 @@ describe("D-Bus helpers", () => {
     expect(classifyDbusError("org.freedesktop.DBus.Error.PropertyReadOnly", "Cannot set property CPUQuotaPeriodUSec, or unknown property.")).toEqual({ kind: "unknown-property", property: "CPUQuotaPeriodUSec" });
     expect(classifyDbusError("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", "").kind).toBe("access-denied");
     expect(classifyDbusError("org.freedesktop.DBus.Error.ServiceUnknown", "").kind).toBe("no-bus");
+    expect(classifyDbusError("System.Error.ENXIO", "Failed to set unit properties: Unexpected message contents").kind).toBe("invalid-argument");
     expect(classifyDbusError("org.example.Whatever", "").kind).toBe("bus-error");
   });
   it("picks the bus address: explicit, $CGROUPKIT_SYSTEMD_BUS, then the system or user default", () => {

@@ -34,7 +34,7 @@ async function withManager<T>(fn: (m: SystemdManager) => Promise<T>): Promise<T>
 async function sliceDir(ctx: CliContext, manager: SystemdManager, group: string, slice: string): Promise<string> {
   try {
     const controlGroup = String(await manager.unitProperty(slice, SLICE_IFACE, "ControlGroup"));
-    if (controlGroup === "") throw new CliError(`${group} (${slice}) is not active; create it first: cgroupkit create --driver systemd ${group}`);
+    if (controlGroup === "") throw new CliError(`no group ${group}: ${slice} is not active; create it first: cgroupkit create --driver systemd ${group}`);
     return scopeDirOf(await ctx.layout(), controlGroup);
   } catch (err) {
     if (err instanceof SystemdError && err.kind === "no-such-unit") throw new CliError(`no group ${group}: systemd has no unit ${slice}; create it first: cgroupkit create --driver systemd ${group}`);

@@ -6,10 +6,10 @@
 import { UnsupportedError } from "../runtime/errors.js";
 import type { CgroupDirEntry, CgroupFs, CgroupStat } from "../runtime/fs.js";
 
-/** The scope's own files cgroupkit may write (the rest of the scope's files are systemd's). @public */
+/** The scope's own files cgroupkit may write (the rest of the scope's files are systemd's). @internal */
 export const SCOPE_DELEGATION_FILES: readonly string[] = ["cgroup.procs", "cgroup.subtree_control"];
 
-/** A write the single-writer rule forbids. @public */
+/** A write the single-writer rule forbids. @internal */
 export class SingleWriterError extends UnsupportedError {
   readonly path: string;
   constructor(op: string, path: string, scopeDir: string) {

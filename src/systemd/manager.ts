@@ -30,7 +30,7 @@ const ADVICE: Readonly<Record<SystemdErrorKind, string>> = {
   "bus-error": "see journalctl -u dbus and the systemd journal",
 };
 
-/** A failure of the systemd driver: one clear line naming the unit and what to do. @public */
+/** A failure of the systemd driver: one clear line naming the unit and what to do. @internal */
 export class SystemdError extends CgroupError {
   readonly kind: SystemdErrorKind;
   readonly unit: string | undefined;

@@ -17,11 +17,11 @@ import { ScopeWriteGuard } from "./guard.js";
 import { SystemdError, type SystemdManager } from "./manager.js";
 import { planSystemdResources, type UnitProperty } from "./properties.js";
 
-/** Default parent slice of a transient scope: where systemd-run --scope puts the system manager's. @public */
+/** Default parent slice of a transient scope: where systemd-run --scope puts the system manager's. @internal */
 export const DEFAULT_SLICE = "system.slice";
-/** The leaf group inside the scope that holds the payload. @public */
+/** The leaf group inside the scope that holds the payload. @internal */
 export const PAYLOAD_LEAF = "payload";
-/** The sibling leaf that holds the keeper process (see {@link TransientScopeRequest.keep}). @public */
+/** The sibling leaf that holds the keeper process (see {@link TransientScopeRequest.keep}). @internal */
 export const KEEPER_LEAF = "keeper";
 const SCOPE_IFACE = "org.freedesktop.systemd1.Scope";
 
@@ -37,7 +37,7 @@ export function randomScopeName(prefix = "cgroupkit-run"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}.scope`;
 }
 
-/** What to start. @public */
+/** What to start. @internal */
 export interface TransientScopeRequest {
   /** `cgroupkit-run-<random>.scope`. */
   readonly unit: string;
@@ -62,14 +62,14 @@ export interface TransientScopeRequest {
   readonly keep?: boolean;
 }
 
-/** A property that was left out, and why (an older systemd). @public */
+/** A property that was left out, and why (an older systemd). @internal */
 export interface DroppedProperty {
   readonly property: string;
   /** `leaf`: cgroupkit wrote the limit into the leaf instead; `dropped`: left out. */
   readonly outcome: "leaf" | "dropped";
 }
 
-/** A started scope. @public */
+/** A started scope. @internal */
 export interface DelegatedScope {
   readonly unit: string;
   /** The scope's cgroup as systemd reports it (ControlGroup). */
@@ -197,7 +197,7 @@ function spawnKeeper(): ChildProcess {
  * no property into the leaf and attach the device program there. On any failure the scope is stopped and
  * nothing is left.
  * @throws {@link SystemdError}, {@link InvalidValueError} (before any D-Bus call), or a CgroupError of the leaf
- * @public
+ * @internal
  */
 export async function startDelegatedScope(
   manager: SystemdManager,
@@ -309,7 +309,7 @@ export async function startDelegatedScope(
  * A cgroupkit group name as a slice: a single `NAME.slice` component is taken as is; otherwise each
  * component is escaped as systemd-escape does (anything but [A-Za-z0-9:_.] as \xNN, a leading `.` too)
  * and joined with `-`, systemd's parent separator (`batch/job1` → `batch-job1.slice`, inside `batch.slice`).
- * @public
+ * @internal
  */
 export function sliceForGroup(group: string): string {
   const components = group.split("/").filter(Boolean);
@@ -337,7 +337,7 @@ async function jobDone(manager: SystemdManager, unit: string, what: string, job:
  * Start a transient slice (a parent for scopes: slices cannot be delegated, so cgroupkit writes none of
  * its files) with the limits as properties; limits without a property are refused here, since there is
  * no leaf of ours to write them into. Returns its ControlGroup.
- * @public
+ * @internal
  */
 export async function startSlice(manager: SystemdManager, slice: string, options: { readonly limits?: ResourceLimits; readonly properties?: readonly UnitProperty[]; readonly description?: string; readonly jobTimeoutMs?: number } = {}): Promise<{ unit: string; controlGroup: string; dropped: readonly DroppedProperty[] }> {
   checkUnitName(slice, ".slice");
@@ -361,7 +361,7 @@ export async function startSlice(manager: SystemdManager, slice: string, options
   return { unit: slice, controlGroup, dropped };
 }
 
-/** StopUnit and wait; a unit that is not loaded is already stopped. A failed state is reset. @public */
+/** StopUnit and wait; a unit that is not loaded is already stopped. A failed state is reset. @internal */
 export async function stopUnitAndWait(manager: SystemdManager, unit: string, jobTimeoutMs = 30_000): Promise<void> {
   try {
     await jobDone(manager, unit, "stopping", await manager.stopUnit(unit, "replace"), jobTimeoutMs);

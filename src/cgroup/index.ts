@@ -20,3 +20,19 @@ export {
   type V2Hierarchy,
 } from "./mounts.js";
 export { CGROUP_NAME_MAX, parseGroupName } from "./names.js";
+export {
+  DEFAULT_DELEGATE_FILES,
+  KERNEL_DELEGATE_LIST,
+  SYSTEMD_RUNTIME_DIR,
+  chooseDriver,
+  inspectTarget,
+  isWithinGroup,
+  judgeDelegation,
+  parseDelegateList,
+  readHostInfo,
+  type DelegationVerdict,
+  type DriverChoice,
+  type HostInfo,
+  type HostProbeOptions,
+  type TargetInfo,
+} from "./host.js";

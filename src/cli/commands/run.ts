@@ -12,9 +12,12 @@ import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { ociRunLimits } from "./run-oci.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 import type { Cgroup } from "../../cgroup/cgroup.js";
 import { confinementTools } from "../../process/spawn.js";
+import { systemdRunDriver } from "./run-systemd.js";
+import { execInSlice } from "./groups-systemd.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -172,6 +175,9 @@ const RUN_OPTIONS = [
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
   { name: "no-confine", takes: "flag", help: "run unconfined: cgroupfs writable and every capability kept (the boundary is open)" },
+  DRIVER_OPTION,
+  SLICE_OPTION,
+  PROPERTY_OPTION,
 ] as const;
 
 /** What confinement holds against root inside, and what it does not: `run --help` and the README say the same. @internal */
@@ -201,7 +207,10 @@ export const runVerb: Verb = {
     "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.\n\n" +
     "The limits and the device policy are set on the group; the command runs in a leaf under it,\n" +
     "run-<pid>-<starttime> (this cgroupkit's pid and start time: the owner, so ls and gc can tell a group\n" +
-    "whose run was killed). The name must be new; a stale group of the same name is removed first.\n\n" +
+    "whose run was killed). The name must be new; a stale group of the same name is removed first.\n" +
+    "On a systemd host (--driver auto or systemd) the group is a transient cgroupkit-run-<random>.scope\n" +
+    "under --slice with Delegate=yes: limits become its unit properties (-p passes more, as systemd-run),\n" +
+    "and the command, the limits without a property and the device program live in its payload leaf.\n\n" +
     THREAT_MODEL,
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
@@ -216,7 +225,8 @@ export const runVerb: Verb = {
     let placement: RunPlacement | undefined;
     let keep = false;
     try {
-      placement = await cgroupfsRunDriver.prepare(ctx, request);
+      const driver = (await resolveDriver(ctx, request.group, "run")) === "systemd" ? systemdRunDriver : cgroupfsRunDriver;
+      placement = await driver.prepare(ctx, request);
       if (relay.first) return signalStatus(relay.first);
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
@@ -256,22 +266,24 @@ export const execVerb: Verb = {
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
     "the command's (128+N for signal N, 127 when it cannot be found). A frozen group is refused (thaw it\n" +
     "first). A second signal kills the command; if it still has not ended 2 s later, exec returns anyway.\n" +
-    "--confine confines it as run does (see cgroupkit run --help).",
-  syntax: { options: [{ name: "confine", takes: "flag", help: "confine the command as run does (read-only cgroupfs, cgroup namespace, no CAP_SYS_ADMIN)" }], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "--confine confines it as run does (see cgroupkit run --help). With the systemd driver GROUP is a slice\n" +
+    "made by create --driver systemd, and the command runs in a new delegated cgroupkit-exec-<random>.scope in it.",
+  syntax: { options: [DRIVER_OPTION, { name: "confine", takes: "flag", help: "confine the command as run does (read-only cgroupfs, cgroup namespace, no CAP_SYS_ADMIN)" }], commandAfter: 1, positionals: { min: 1, max: 1 } },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
   ],
   async run(ctx: CliContext) {
     const name = groupArg(ctx.args.positionals[0] as string);
-    const cg = await ctx.openGroup(name);
+    const systemd = (await resolveDriver(ctx, name, "exec")) === "systemd";
+    const cg = systemd ? undefined : await ctx.openGroup(name);
     // The group may hold other processes: signals go to the command only, never to the group.
     const confine = ctx.args.flags.has("confine");
     if (confine) confinementTools();
     const relay = new SignalRelay();
     relay.giveUpAfterMs = 2000;
     try {
-      return (await launchInGroup(cg, ctx.args.command, relay, { confine })).status;
+      return (cg ? await launchInGroup(cg, ctx.args.command, relay, { confine }) : await execInSlice(ctx, name, ctx.args.command, relay, { confine })).status;
     } finally {
       relay.dispose();
     }

@@ -6,6 +6,7 @@ import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } 
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
 import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+import { ownPlacements } from "./self.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -31,6 +32,8 @@ export interface CgroupPlacement {
   readonly mount: CgroupMount;
   /** Absolute directory of the group. */
   readonly dir: string;
+  /** The group in this hierarchy as `/proc/<pid>/cgroup` prints it (`/` + name; for {@link Cgroup.self}, the process's own group, which v1 hierarchies may each place differently). */
+  readonly path?: string;
 }
 
 /** Options of {@link Cgroup.remove}. @public */
@@ -205,7 +208,26 @@ export class Cgroup {
     const layout = options.layout ?? (await readCgroupLayout({ fs }));
     const placements = await resolvePlacements(fs, name, layout, options.controllers);
     const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
-    return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir })), layout, fs, signal) };
+    return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir, path: `/${name}` })), layout, fs, signal) };
+  }
+
+  /**
+   * The group this process runs in, in every mounted hierarchy that shows it: built from
+   * `/proc/self/mountinfo` and `/proc/self/cgroup`, so it is right inside a cgroup namespace (own
+   * group `/`) and under a bind-mounted subtree (a mount whose root is `/lxc/c1`). On v1 each
+   * hierarchy may place the process differently: each placement's `path` says where; `name` is
+   * the cgroup2 path when there is one, else the first hierarchy's (without the leading `/`, so
+   * `""` is the namespace root).
+   * @throws {@link UnsupportedError} when no mounted hierarchy shows this process's group
+   */
+  static async self(options: Pick<CgroupOptions, "layout" | "fs" | "signal"> = {}): Promise<Cgroup> {
+    const fs = options.fs ?? nodeCgroupFs;
+    const layout = options.layout ?? (await readCgroupLayout({ fs }));
+    const own = await ownPlacements(layout, fs);
+    if (own.length === 0) throw new UnsupportedError(`this process's group is not visible: no mounted cgroup hierarchy shows it (layout ${layout.kind})`);
+    const named = own.find((p) => p.hierarchy.version === "v2") ?? (own[0] as (typeof own)[number]);
+    const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
+    return new Cgroup(named.path.slice(1), own.map(({ hierarchy, mount, dir, path }) => ({ hierarchy, mount, dir, path })), layout, fs, signal);
   }
 
   /**
@@ -264,7 +286,8 @@ export class Cgroup {
   async children(): Promise<string[]> {
     const names = new Set<string>();
     for (const p of this.placements) {
-      for (const entry of await this.fs.readdir(p.dir)) if (entry.isDirectory) names.add(`${this.name}/${entry.name}`);
+      const base = (p.path ?? this.path).slice(1);
+      for (const entry of await this.fs.readdir(p.dir)) if (entry.isDirectory) names.add(base === "" ? entry.name : `${base}/${entry.name}`);
     }
     return [...names].sort();
   }

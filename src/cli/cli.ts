@@ -5,6 +5,7 @@ import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
 import { getVerb, setVerb } from "./commands/files.js";
 import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
+import { limitsVerb } from "./commands/limits.js";
 import { mountsVerb } from "./commands/mounts.js";
 import { execVerb, runVerb } from "./commands/run.js";
 import { specScanVerb } from "./commands/spec-scan.js";
@@ -23,6 +24,7 @@ export const VERBS: readonly Verb[] = [
   lsVerb,
   treeVerb,
   mountsVerb,
+  limitsVerb,
   classifyVerb,
   devicesShowVerb,
   devicesApplyVerb,

@@ -8,34 +8,12 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName } from "../../src/cli/control-files.js";
+import { ensureBuilt, MAIN, ROOT, spawnCollect, type Result } from "../support/cli.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(ROOT, "dist/src/cli/main.js");
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 const usable = isRoot && layout !== undefined && layout.kind !== "none" && ["memory", "pids", "devices", "cpuacct"].every((c) => layout && hierarchyFor(layout, c));
 const mountOf = (controller: string) => hierarchyFor(layout!, controller)!.mountPoint!;
-
-interface Result {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the built CLI (or another command line) and collect its output. */
-function spawnCollect(command: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, uid: options.uid, gid: options.gid, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
-}
 
 const cgk = (...args: string[]) => spawnCollect(process.execPath, [MAIN, ...args]);
 
@@ -82,19 +60,6 @@ async function startRun(prefix: string, script: string) {
 function childrenOf(controller: string, group: string): string[] {
   const dir = `${mountOf(controller)}/${group}`;
   return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
-}
-
-/** Rebuild dist/ when a source file is newer than the built CLI, so the spawned binary is this tree's. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
-    }, 0);
-  const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 /** A fresh test-owned parent group name, removed from every hierarchy when the test ends. */

@@ -1,0 +1,42 @@
+// The built CLI as a user runs it: spawned from dist/, rebuilt first when a source file is newer.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const MAIN = path.join(ROOT, "dist/src/cli/main.js");
+
+export interface Result {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the built CLI (or another command line) and collect its output. */
+export function spawnCollect(command: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, uid: options.uid, gid: options.gid, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Rebuild dist/ when a source file is newer than the built CLI, so the spawned binary is this tree's. */
+export function ensureBuilt(): void {
+  const newest = (dir: string): number =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
+    }, 0);
+  const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
+  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
+  if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+}
+

@@ -6,6 +6,8 @@ import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } 
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
 import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+import { callerIds, writableBy } from "./host-probe.js";
+import { explainEnableRefusal, explainMoveRefusal, explainRefusal } from "./delegation.js";
 import { ownPlacements } from "./self.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
@@ -238,24 +240,50 @@ export class Cgroup {
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
     const chosenV2 = options.controllers?.filter((c) => layout.v2?.controllers.includes(c));
-    for (const p of placements) {
-      const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
-      const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
-      for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
-        const dir = levelDir(depth);
-        try {
-          await fs.mkdir(dir);
-        } catch (err) {
-          if (!isErrno(err, "EEXIST")) throw err;
-          const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
-          if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+    const made: string[] = [];
+    const enabled: Array<{ core: CoreV2; controllers: string[] }> = [];
+    try {
+      for (const p of placements) {
+        const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
+        const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
+        let v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
+        const enableAt = async (depth: number) => {
+          if (v2Enable.length === 0 || depth >= p.relative.length) return;
+          const core = new CoreV2(levelDir(depth), fs);
+          if (chosenV2 === undefined && !(await mayWrite(fs, core.subtreeControl.path))) {
+            // default controllers, a level this caller was not delegated: take what its owner enables there
+            const there = new Set(await core.subtreeControl.read());
+            v2Enable = v2Enable.filter((c) => there.has(c));
+            return;
+          }
+          try {
+            const added = await enableControllers(core, v2Enable);
+            if (added.length > 0) enabled.push({ core, controllers: added });
+          } catch (err) {
+            throw await explainEnableRefusal(fs, err, "v2", v2Enable);
+          }
+        };
+        // Existing levels first (top-down), so a refusal there comes before anything is made.
+        for (let depth = 0; depth <= p.existing; depth++) await enableAt(depth);
+        for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
+          const dir = levelDir(depth);
+          try {
+            await fs.mkdir(dir);
+            made.push(dir);
+          } catch (err) {
+            if (!isErrno(err, "EEXIST")) throw await explainRefusal(fs, err);
+            const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
+            if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+          }
+          if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
+          await enableAt(depth);
         }
-        if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
       }
-      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
-      if (v2Enable.length > 0) {
-        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
-      }
+    } catch (err) {
+      // Nothing half-made: remove what this call created and take back what it enabled.
+      for (const dir of made.reverse()) await fs.rmdir(dir).catch(() => undefined);
+      for (const e of enabled.reverse()) await e.core.subtreeControl.write({ disable: e.controllers }).catch(() => undefined);
+      throw err;
     }
     return handle;
   }
@@ -320,7 +348,14 @@ export class Cgroup {
   async attach(pid: number): Promise<void> {
     const files = this.placements.map((p) => coreOf(p.dir, p.hierarchy.version, this.fs).procs);
     for (const file of files) file.format(pid); // validated before the first write
-    for (const file of files) await file.write(pid);
+    for (const [i, file] of files.entries()) {
+      try {
+        await file.write(pid);
+      } catch (err) {
+        // a delegatee's move can break a containment rule: say which
+        throw await explainMoveRefusal(this.fs, err, this.placements[i] as CgroupPlacement, pid);
+      }
+    }
   }
 
   /**
@@ -521,9 +556,18 @@ async function inheritCpuset(fs: CgroupFs, parentDir: string, dir: string): Prom
   }
 }
 
-/** Write only the controllers a subtree_control lacks, so an already-enabled level is never written. */
-async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<void> {
+/** Whether the caller may write a file (always for root; by owner, group and mode otherwise). */
+async function mayWrite(fs: CgroupFs, file: string): Promise<boolean> {
+  const { euid, groups } = callerIds();
+  if (euid === 0) return true;
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat === undefined || writableBy(stat, euid, groups);
+}
+
+/** Write only the controllers a subtree_control lacks, so an already-enabled level is never written; returns those written. */
+async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<string[]> {
   const enabled = new Set(await core.subtreeControl.read());
   const missing = controllers.filter((c) => !enabled.has(c));
   if (missing.length > 0) await core.subtreeControl.write({ enable: missing });
+  return missing;
 }

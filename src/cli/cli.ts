@@ -1,4 +1,5 @@
 // The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
+import { DelegationError } from "../cgroup/delegation.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
@@ -56,7 +57,7 @@ function mainHelp(): string {
 
 /** The hint appended to a permission error when not running as root. */
 function permissionHint(err: CgroupIoError): string {
-  if (err.errno !== "EACCES" && err.errno !== "EPERM") return "";
+  if ((err.errno !== "EACCES" && err.errno !== "EPERM") || err instanceof DelegationError) return "";
   if (process.getuid?.() === 0) return "";
   return "; cgroupkit needs root (or a group delegated to this user) for this";
 }

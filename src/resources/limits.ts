@@ -1,5 +1,6 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
+import { explainRefusal, refuseUndelegatedWrites } from "../cgroup/delegation.js";
 import type { ReadWriteFile } from "../runtime/accessor.js";
 import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
@@ -204,6 +205,8 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
   }
 
+  // A delegatee's write to a file it was not given is refused here, before the first write.
+  await refuseUndelegatedWrites(cg.fs, toWrite.map((w) => w.file.path));
   const written: Array<{ file: AnyFile; value: string; before: string }> = [];
   for (const w of toWrite) {
     const { before } = w;
@@ -221,7 +224,7 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
           restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : String(restoreErr)})`);
         }
       }
-      throw new ResourceApplyError(err, restored, restoreFailures);
+      throw new ResourceApplyError((await explainRefusal(cg.fs, err)) as CgroupError, restored, restoreFailures);
     }
     written.push({ file: w.file, value: w.text, before });
   }

@@ -2,6 +2,7 @@
 import { ReadableFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
+import { explainRefusal, refuseUndelegatedWrites } from "../../cgroup/delegation.js";
 import { assertKnownFile, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
 import { CliError, groupArg, type CliContext } from "../context.js";
 import { renderValue } from "../output.js";
@@ -45,6 +46,7 @@ export const setVerb: Verb = {
       const { formatted } = convertValue({ file: a.name, codec: writeCodecOf(bound.entry), unit: bound.entry.unit }, a.value, (v) => file.format(v));
       planned.push({ bound, text: a.value, formatted });
     }
+    await refuseUndelegatedWrites(ctx.fs, planned.map((p) => p.bound.file.path));
     const written: string[] = [];
     for (const p of planned) {
       if (!(await ctx.fs.stat(p.bound.file.path))) {
@@ -53,8 +55,9 @@ export const setVerb: Verb = {
       try {
         await ctx.fs.writeFile(p.bound.file.path, p.formatted);
       } catch (err) {
-        if (err instanceof CgroupError && written.length > 0) throw new CliError(`${err.message}; already written: ${written.join(", ")}`);
-        throw err;
+        const explained = await explainRefusal(ctx.fs, err);
+        if (explained instanceof CgroupError && written.length > 0) throw new CliError(`${explained.message}; already written: ${written.join(", ")}`);
+        throw explained;
       }
       written.push(p.bound.file.name);
       if (!ctx.json) ctx.print(`${p.bound.file.name} = ${p.formatted}`);

@@ -4,6 +4,7 @@
 import { Cgroup } from "../../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
+import { assertDevicePrivilege, DevicePolicyPrivilegeError } from "../../devices/privilege.js";
 import { applyResources } from "../../resources/limits.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
@@ -41,6 +42,17 @@ function runControllers(layout: CgroupLayout): string[] {
   return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
 }
 
+/** A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped). */
+async function refuseUnenforceableDevices(ctx: CliContext, layout: CgroupLayout, policyName: string): Promise<void> {
+  const devices = hierarchyFor(layout, "devices");
+  try {
+    await assertDevicePrivilege(ctx.fs, devices?.version === "v1" && devices.mountPoint !== undefined ? "v1" : "ebpf");
+  } catch (err) {
+    if (!(err instanceof DevicePolicyPrivilegeError)) throw err;
+    throw new CliError(`device policy (${policyName}): ${err.message} (--devices none runs the command without a device policy)`);
+  }
+}
+
 /** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
 export async function removeRunGroup(ctx: CliContext, cg: Cgroup | undefined, name: string): Promise<void> {
   try {
@@ -56,6 +68,7 @@ export const cgroupfsRunDriver: RunDriver = {
   name: "cgroupfs",
   async prepare(ctx, request) {
     const layout = await ctx.layout();
+    if (request.devices) await refuseUnenforceableDevices(ctx, layout, request.devices.source);
     for (const h of layout.hierarchies) {
       if (h.mountPoint !== undefined && (await ctx.fs.stat(`${h.mountPoint}/${request.group}`))) {
         throw new CliError(`group ${request.group} already exists (${h.mountPoint}/${request.group}); choose another --name, or use cgroupkit exec to run in it`);

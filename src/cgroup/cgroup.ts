@@ -6,7 +6,7 @@ import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } 
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
 import { parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
-import { callerIds, writableBy } from "./host-probe.js";
+import { callerIds, writableBy } from "./privilege.js";
 import { explainEnableRefusal, explainMoveRefusal, explainRefusal } from "./delegation.js";
 import { ownPlacements } from "./self.js";
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { CoreV2 } from "../../generated/index.js";
 import { CgroupIoError } from "../runtime/errors.js";
 import type { CgroupFs } from "../runtime/fs.js";
-import { callerIds, writableBy } from "./host-probe.js";
+import { callerIds, writableBy } from "./privilege.js";
 import type { CgroupHierarchy, CgroupMount } from "./mounts.js";
 import { hierarchyPathComponents } from "./names.js";
 

@@ -1,6 +1,6 @@
 // Whether the caller can enforce a device policy at all: both mechanisms need privilege that a
 // delegated (rootless) user lacks, and a policy that cannot be enforced is refused, never skipped.
-import { CAP, hasCapability, readProcessPrivilege, type ProcessPrivilege } from "../cgroup/host-probe.js";
+import { CAP, hasCapability, readProcessPrivilege, type ProcessPrivilege } from "../cgroup/privilege.js";
 import { CgroupError } from "../runtime/errors.js";
 import type { CgroupFs } from "../runtime/fs.js";
 

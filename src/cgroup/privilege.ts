@@ -1,6 +1,5 @@
-// Facts about the host and the calling process that decide what cgroupkit may do: capabilities,
-// the user namespace, whether systemd is PID 1. Read from /proc and /run; never throws for an odd host.
-// (The systemd driver's host detection may grow its own module; this is the one home until then.)
+// The calling process's privilege, which decides what cgroupkit may do: its capabilities, its user
+// namespace, and whether it may write a given cgroupfs file. Read from /proc; never throws for an odd host.
 import { CgroupError } from "../runtime/errors.js";
 import type { CgroupFs } from "../runtime/fs.js";
 
@@ -43,16 +42,6 @@ export function hasCapability(p: ProcessPrivilege, cap: number): boolean | undef
   if (p.effective === undefined) return undefined;
   if (p.initUserNamespace === false) return false;
   return ((p.effective >> BigInt(cap)) & 1n) === 1n;
-}
-
-/**
- * Whether systemd runs as PID 1: `/run/systemd/system` exists (sd_booted(3)'s test) and PID 1's
- * name is systemd. @public
- */
-export async function systemdIsPid1(fs: CgroupFs): Promise<boolean> {
-  const booted = (await fs.stat("/run/systemd/system").catch(() => undefined))?.isDirectory === true;
-  const comm = (await readOptional(fs, "/proc/1/comm"))?.trim();
-  return booted && comm === "systemd";
 }
 
 /** Whether `stat` lets the process write the file (owner, group or other bits; root always). @internal */

@@ -1,4 +1,5 @@
-// `npm test`: the host suite (unit, fake-fs, real kernel) then the qemu v2 lane; one closing line for CI.
+// `npm test`: the host suite (unit, fake-fs, real kernel), then the qemu lanes (busybox v2, then
+// systemd as PID 1); one closing line for CI with every count.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -34,10 +35,11 @@ function hostSuite(extraArgs: string[]): Counts & { status: number } {
   return { status, passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
 }
 
-function vmLane(): Counts & { status: number } {
-  const result = path.join(tempDir, "vm-result.json");
+/** A qemu lane (test/<name>/lane.ts), whose counts arrive in temp/<resultName>.json. */
+function qemuLane(script: string, resultName: string): Counts & { status: number } {
+  const result = path.join(tempDir, `${resultName}.json`);
   fs.rmSync(result, { force: true });
-  const status = run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "test/vm/lane.ts"]);
+  const status = run(process.execPath, ["node_modules/tsx/dist/cli.mjs", script]);
   if (!fs.existsSync(result)) return { status: status || 1, passed: 0, failed: 1, skipped: 0 };
   const r = JSON.parse(fs.readFileSync(result, "utf8")) as Counts;
   return { status, ...r };
@@ -46,7 +48,9 @@ function vmLane(): Counts & { status: number } {
 const args = process.argv.slice(2);
 const onlyHost = args.includes("--host-only");
 const suites = [hostSuite(args.filter((a) => a !== "--host-only"))];
-if (!onlyHost && fs.existsSync(path.join(root, "test/vm/lane.ts"))) suites.push(vmLane());
+for (const [script, resultName] of [["test/vm/lane.ts", "vm-result"], ["test/systemd/lane.ts", "systemd-result"]] as const) {
+  if (!onlyHost && fs.existsSync(path.join(root, script))) suites.push(qemuLane(script, resultName));
+}
 
 const total = suites.reduce((a, s) => ({ passed: a.passed + s.passed, failed: a.failed + s.failed, skipped: a.skipped + s.skipped }), { passed: 0, failed: 0, skipped: 0 });
 // In CI every test must run: a skipped host or VM test would be a pass that proved nothing.

@@ -121,3 +121,24 @@ export function isStaticElf(file: string): boolean {
   }
   return true;
 }
+
+/**
+ * Write a gzipped initramfs: a static busybox, `/init`, the modules (decompressed) as
+ * `/mods/<name>.ko`, the usual empty mount points plus `extraDirs`, and `extraFiles`.
+ */
+export function writeBusyboxInitramfs(
+  file: string,
+  parts: { readonly busybox: string; readonly modules: readonly ModuleFile[] },
+  init: string,
+  extraDirs: readonly string[] = [],
+  extraFiles: readonly { readonly name: string; readonly data: Buffer; readonly mode?: number }[] = [],
+): void {
+  const members: CpioMember[] = [
+    ...["bin", "sbin", "usr", "usr/bin", "usr/sbin", "proc", "sys", "dev", "host", "mods", ...extraDirs].map((name) => ({ kind: "dir" as const, name })),
+    { kind: "file", name: "bin/busybox", data: fs.readFileSync(parts.busybox), mode: 0o755 },
+    { kind: "file", name: "init", data: Buffer.from(init), mode: 0o755 },
+    ...parts.modules.map((m) => ({ kind: "file" as const, name: `mods/${m.name}.ko`, data: moduleBytes(m.file) })),
+    ...extraFiles.map((f) => ({ kind: "file" as const, ...f })),
+  ];
+  fs.writeFileSync(file, gzip(cpioNewc(members)));
+}

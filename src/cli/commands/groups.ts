@@ -7,6 +7,8 @@ import type { CgroupFs } from "../../runtime/fs.js";
 import { UsageError, optionValue } from "../args.js";
 import { CliError, groupArg, type CliContext } from "../context.js";
 import type { Verb } from "../verb.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, resolveDriver } from "./driver.js";
+import { createSlices, deleteSlices } from "./groups-systemd.js";
 
 function describePlacement(cg: Cgroup): Array<{ version: string; controllers: string; dir: string }> {
   return cg.placements.map((p) => ({
@@ -56,9 +58,11 @@ export const createVerb: Verb = {
   description:
     "Creates each GROUP (and missing parents) in the hierarchies that hold the controllers. Default: every\n" +
     "mounted v1 hierarchy, plus cgroup2 with the controllers its root already enables. On cgroup2 the chosen\n" +
-    "controllers are enabled down the path to the group. A leading / in GROUP is accepted.",
+    "controllers are enabled down the path to the group. A leading / in GROUP is accepted.\n" +
+    "With the systemd driver each GROUP is a transient slice (batch/job1 → batch-job1.slice; -p sets its\n" +
+    "properties); cgroupkit exec GROUP then runs commands in delegated scopes inside it.",
   syntax: {
-    options: [{ name: "controllers", short: "g", takes: "value", valueName: "LIST", help: "comma-separated controllers (memory,cpu,pids,name=systemd); cgroup2 is always included" }],
+    options: [{ name: "controllers", short: "g", takes: "value", valueName: "LIST", help: "comma-separated controllers (memory,cpu,pids,name=systemd); cgroup2 is always included" }, DRIVER_OPTION, PROPERTY_OPTION],
     positionals: { min: 1, max: Infinity },
   },
   examples: [
@@ -67,6 +71,10 @@ export const createVerb: Verb = {
   ],
   async run(ctx: CliContext) {
     const names = ctx.args.positionals.map(groupArg);
+    if ((await resolveDriver(ctx, names[0], "create")) === "systemd") {
+      if (ctx.args.values.has("controllers")) throw new UsageError("--controllers is for the cgroupfs driver: systemd enables the controllers a slice's units use", "create");
+      return createSlices(ctx, names);
+    }
     const layout = await ctx.layout();
     const given = optionValue(ctx.args, "controllers");
     const controllers = given !== undefined ? controllersArg(layout, given) : await defaultControllers(layout, ctx.fs);
@@ -95,6 +103,7 @@ export const deleteVerb: Verb = {
     options: [
       { name: "recursive", short: "r", takes: "flag", help: "also remove child groups, bottom-up" },
       { name: "kill", takes: "flag", help: "kill live processes in the group and its children first" },
+      DRIVER_OPTION,
     ],
     positionals: { min: 1, max: Infinity },
   },
@@ -104,6 +113,7 @@ export const deleteVerb: Verb = {
   ],
   async run(ctx: CliContext) {
     const names = ctx.args.positionals.map(groupArg);
+    if ((await resolveDriver(ctx, names[0], "delete")) === "systemd") return deleteSlices(ctx, names);
     const removed: string[] = [];
     for (const name of names) {
       const cg = await ctx.openGroup(name);

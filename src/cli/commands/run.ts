@@ -11,7 +11,10 @@ import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
+import { systemdRunDriver } from "./run-systemd.js";
+import { execInSlice } from "./groups-systemd.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -148,6 +151,9 @@ const RUN_OPTIONS = [
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
+  DRIVER_OPTION,
+  SLICE_OPTION,
+  PROPERTY_OPTION,
 ] as const;
 
 /** @internal */
@@ -161,7 +167,10 @@ export const runVerb: Verb = {
     "outside it. stdin/stdout/stderr are the command's; SIGINT, SIGTERM and SIGHUP are passed on (a second\n" +
     "one kills the whole group). Afterwards a summary goes to stderr (peak memory, CPU time, OOM kills,\n" +
     "pids peak; with --json as one JSON line) and the group is removed with anything left in it.\n" +
-    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.",
+    "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.\n" +
+    "On a systemd host (--driver auto or systemd) the group is a transient cgroupkit-run-<random>.scope\n" +
+    "under --slice with Delegate=yes: limits become its unit properties (-p passes more, as systemd-run),\n" +
+    "and the command, the limits without a property and the device program live in its payload leaf.",
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
@@ -174,7 +183,8 @@ export const runVerb: Verb = {
     let placement: RunPlacement | undefined;
     let keep = false;
     try {
-      placement = await cgroupfsRunDriver.prepare(ctx, request);
+      const driver = (await resolveDriver(ctx, request.group, "run")) === "systemd" ? systemdRunDriver : cgroupfsRunDriver;
+      placement = await driver.prepare(ctx, request);
       if (relay.first) return signalStatus(relay.first);
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
@@ -208,19 +218,21 @@ export const execVerb: Verb = {
   description:
     "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
-    "the command's (128+N for signal N, 127 when it cannot be found).",
-  syntax: { options: [], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "the command's (128+N for signal N, 127 when it cannot be found). With the systemd driver GROUP is a slice\n" +
+    "made by create --driver systemd, and the command runs in a new delegated cgroupkit-exec-<random>.scope in it.",
+  syntax: { options: [DRIVER_OPTION], commandAfter: 1, positionals: { min: 1, max: 1 } },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
   ],
   async run(ctx: CliContext) {
     const name = groupArg(ctx.args.positionals[0] as string);
-    const cg = await ctx.openGroup(name);
+    const systemd = (await resolveDriver(ctx, name, "exec")) === "systemd";
+    const cg = systemd ? undefined : await ctx.openGroup(name);
     // The group may hold other processes: signals go to the command only, never to the group.
     const relay = new SignalRelay();
     try {
-      return (await launchInGroup(cg, ctx.args.command, relay)).status;
+      return (cg ? await launchInGroup(cg, ctx.args.command, relay) : await execInSlice(ctx, name, ctx.args.command, relay)).status;
     } finally {
       relay.dispose();
     }

@@ -6,6 +6,7 @@ import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
 import { getVerb, setVerb } from "./commands/files.js";
 import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
+import { doctorVerb } from "./commands/doctor.js";
 import { limitsVerb } from "./commands/limits.js";
 import { mountsVerb } from "./commands/mounts.js";
 import { execVerb, runVerb } from "./commands/run.js";
@@ -26,6 +27,7 @@ export const VERBS: readonly Verb[] = [
   treeVerb,
   mountsVerb,
   limitsVerb,
+  doctorVerb,
   classifyVerb,
   devicesShowVerb,
   devicesApplyVerb,

@@ -162,6 +162,21 @@ describe("rootless by ownership: uid 1000 inside a subtree root delegated with C
     expect(read(delegDir, "memory.max")).toBe(memoryMax);
   });
 
+  it("doctor, as the user: delegated, the delegation root, what run can enforce, and the fixes", async () => {
+    const r = await cgk("doctor", "--json");
+    expect(r, r.stderr).toMatchObject({ status: 0, stderr: "" });
+    const report = JSON.parse(r.stdout) as { delegation: { delegated: boolean; root?: string }; devices: { usable: boolean }; run: { driver: string; enforceable: Record<string, boolean> }; fixes: Array<{ problem: string; fix: string }>; caller: { uid: number } };
+    expect(report.caller.uid).toBe(UID);
+    expect(report.delegation).toMatchObject({ delegated: true, root: `/${top}/deleg` });
+    expect(report.devices.usable).toBe(false);
+    expect(report.run.driver).toBe("cgroupfs");
+    expect(report.fixes).toContainEqual({ problem: "run and create would write outside the delegated subtree", fix: `export CGROUPKIT_PARENT=${top}/deleg` });
+    const inside = await asUser(sessionDir, ["env", `CGROUPKIT_PARENT=${top}/deleg`, process.execPath, MAIN, "doctor", "--json"]);
+    const there = JSON.parse(inside.stdout) as typeof report;
+    expect(there.run.enforceable).toEqual({ memory: true, cpu: true, pids: true, devices: false });
+    expect(there.fixes.map((f) => f.problem)).toEqual([expect.stringMatching(/^no device policy can be enforced/)]);
+  });
+
   it("the library's typed errors: not-delegated, delegation-root-resources, common-ancestor, no-internal-processes", async () => {
     const beforeTop = tree(topDir);
     const outside = await libraryAsUser(`await lib.Cgroup.create(${JSON.stringify(`${top}/outside2`)}); out({ created: true });`);

@@ -247,7 +247,7 @@ export async function diagnose(fs: CgroupFs, env: NodeJS.ProcessEnv = process.en
     }
   }
   // where a controller run uses stops on the way down (on systemd as a user, the drop-in above is the fix)
-  const stopFixes = systemd && uid !== 0 ? [] : Object.entries(report.controllers.v2?.stops ?? {}).filter(([c]) => ["cpu", "cpuset", "io", "memory", "pids"].includes(c));
+  const stopFixes = systemd && uid !== 0 ? [] : Object.entries(report.controllers.v2?.stops ?? {}).filter(([c]) => (RUN_LIMITS as readonly string[]).includes(c));
   for (const [c, where] of stopFixes) {
     const dir = v2 && dirOf(v2, where);
     if (dir) fixes.push({ problem: `${c} does not reach this process's group: ${where} does not enable it for its children`, fix: `${uid === 0 ? "" : "as the owner of it: "}echo +${c} > ${join(dir, "cgroup.subtree_control")}` });

@@ -38,6 +38,7 @@ const RULE_SOURCE: Readonly<Record<DelegationRule, string>> = {
  * @public
  */
 export class DelegationError extends CgroupIoError {
+  /** The rule that refused the write. */
   readonly rule: DelegationRule;
   constructor(failed: CgroupIoError, rule: DelegationRule, explanation: string) {
     super(failed.op, failed.path, failed.errno, failed.value, failed);

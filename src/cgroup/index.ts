@@ -20,3 +20,4 @@ export {
   type V2Hierarchy,
 } from "./mounts.js";
 export { CGROUP_NAME_MAX, parseGroupName } from "./names.js";
+export { DelegationError, type DelegationRule } from "./delegation.js";

@@ -6,7 +6,7 @@ import type { CgroupFs } from "../runtime/fs.js";
 /** Capability numbers (linux/capability.h) cgroupkit's checks name. @internal */
 export const CAP = Object.freeze({ NET_ADMIN: 12, SYS_ADMIN: 21, BPF: 39 });
 
-/** The calling process's privilege, as /proc/self/status and /proc/self/uid_map show it. @public */
+/** The calling process's privilege, as /proc/self/status and /proc/self/uid_map show it. @internal */
 export interface ProcessPrivilege {
   readonly euid: number;
   /** `CapEff` as a bit set; undefined when /proc/self/status could not be read. */
@@ -24,7 +24,7 @@ async function readOptional(fs: CgroupFs, file: string): Promise<string | undefi
   }
 }
 
-/** Read the calling process's euid, effective capabilities and user namespace. @public */
+/** Read the calling process's euid, effective capabilities and user namespace. @internal */
 export async function readProcessPrivilege(fs: CgroupFs): Promise<ProcessPrivilege> {
   const status = await readOptional(fs, "/proc/self/status");
   const capEff = status && /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];

@@ -59,7 +59,7 @@ function mainHelp(): string {
 
 /** The hint appended to a permission error when not running as root. */
 function permissionHint(err: CgroupIoError): string {
-  if ((err.errno !== "EACCES" && err.errno !== "EPERM") || err instanceof DelegationError) return "";
+  if ((err.errno !== "EACCES" && err.errno !== "EPERM") || (err instanceof DelegationError && err.rule !== "not-delegated")) return "";
   if (process.getuid?.() === 0) return "";
   return "; cgroupkit needs root (or a group delegated to this user) for this";
 }

@@ -12,6 +12,7 @@ import type { CgroupFs } from "../runtime/fs.js";
  * @public
  */
 export class DevicePolicyPrivilegeError extends CgroupError {
+  /** The mechanism that would have enforced the policy here. */
   readonly mechanism: "v1" | "ebpf";
   constructor(mechanism: "v1" | "ebpf", reason: string) {
     super("ERR_DEVICE_PRIVILEGE", `the device policy cannot be enforced without privilege: ${reason}; refused rather than run without it`);

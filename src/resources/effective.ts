@@ -16,6 +16,7 @@ import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
  * @public
  */
 export interface LimitFigure<T> {
+  /** The limit (bytes, CPUs, tasks), or `"none"`. */
   readonly value: T | "none";
   /** The control file (or proc file) the value was read from. */
   readonly file?: string;
@@ -30,12 +31,14 @@ export interface LimitFigure<T> {
  * @public
  */
 export interface EffectiveLimits {
+  /** Memory limits, in bytes. */
   readonly memory: {
     /** The lowest hard limit of the group and its ancestors: v2 `memory.max`, v1 `memory.limit_in_bytes`. Bytes. */
     readonly max: LimitFigure<bigint>;
     /** The lowest throttle point (v2 `memory.high`; v1 has none). Reported apart: past it the kernel reclaims hard but does not OOM-kill. */
     readonly high: LimitFigure<bigint>;
   };
+  /** CPU limits, in CPUs. */
   readonly cpu: {
     /** CPUs as a fraction (1.5): the tightest of `quota`, `cpuset` and `affinity`; `"none"` when none of them is below the online CPUs. */
     readonly max: LimitFigure<number>;
@@ -50,6 +53,7 @@ export interface EffectiveLimits {
     /** Online CPUs of the machine (`/sys/devices/system/cpu/online`). */
     readonly online: number;
   };
+  /** Task limits. */
   readonly pids: {
     /** The lowest `pids.max` of the group and its ancestors. */
     readonly max: LimitFigure<bigint>;
@@ -64,8 +68,9 @@ export interface EffectiveLimits {
   readonly unreadable: readonly string[];
 }
 
-/** @public */
+/** Options of {@link effectiveLimits}. @public */
 export interface EffectiveLimitsOptions {
+  /** Where to read; default {@link nodeCgroupFs} (ignored when a group is given: its own fs is used). */
   readonly fs?: CgroupFs;
 }
 

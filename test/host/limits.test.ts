@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { applyResources } from "../../src/resources/limits.js";
-import { ensureBuilt, MAIN, spawnCollect } from "../support/cli.js";
+import { ensureBuilt, MAIN, spawnCollect, worldReadableBuild } from "../support/cli.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
@@ -92,5 +92,24 @@ describe.runIf(usable).concurrent("cgroupkit limits on the host (as root)", { ti
     const unlimited = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "none", "--parent", parent, "--", process.execPath, MAIN, "limits", "--heap-mb", "0.75"]);
     expect({ status: unlimited.status, stdout: unlimited.stdout }).toEqual({ status: 0, stdout: "" });
     expect(unlimited.stderr).toMatch(/no memory limit binds this process/);
+  });
+
+  it("doctor on this host, as root and as uid 1000: the real layout, the device ACL, and the fixes a user needs", async () => {
+    const asRoot = await spawnCollect(process.execPath, [MAIN, "doctor", "--json"]);
+    expect(asRoot, asRoot.stderr).toMatchObject({ status: 0, stderr: "" });
+    const root = JSON.parse(asRoot.stdout) as { layout: { kind: string }; devices: { usable: boolean }; run: { driver: string; enforceable: Record<string, boolean> }; caller: { uid: number } };
+    expect(root.layout.kind).toBe(layout!.kind);
+    expect(root.caller.uid).toBe(0);
+    expect(root.devices.usable).toBe(true);
+    expect(root.run.enforceable).toEqual({ memory: true, cpu: true, pids: true, devices: true });
+    const build = worldReadableBuild();
+    const asUser = await spawnCollect(process.execPath, [build.main, "doctor", "--json"], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH } }).finally(build.dispose);
+    expect(asUser, asUser.stderr).toMatchObject({ status: 0, stderr: "" });
+    const user = JSON.parse(asUser.stdout) as typeof root & { delegation: { delegated: boolean }; fixes: Array<{ problem: string }> };
+    expect(user.caller.uid).toBe(65534);
+    expect(user.delegation.delegated).toBe(false);
+    expect(user.devices.usable).toBe(false);
+    expect(user.run.enforceable).toEqual({ memory: false, cpu: false, pids: false, devices: false });
+    expect(user.fixes.map((f) => f.problem)).toEqual(expect.arrayContaining([expect.stringMatching(/^no device policy can be enforced/), expect.stringMatching(/^no cgroup2 subtree is delegated to uid 65534/)]));
   });
 });

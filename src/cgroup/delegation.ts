@@ -6,8 +6,9 @@ import { CoreV2 } from "../../generated/index.js";
 import { CgroupIoError } from "../runtime/errors.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { callerIds, writableBy } from "./privilege.js";
-import type { CgroupHierarchy, CgroupMount } from "./mounts.js";
+import { parseProcCgroup, type CgroupHierarchy, type CgroupMount } from "./mounts.js";
 import { hierarchyPathComponents } from "./names.js";
+import { dirUnderMount } from "./self.js";
 
 /**
  * Which rule refused a write:
@@ -110,25 +111,15 @@ export async function explainEnableRefusal(fs: CgroupFs, err: unknown, version: 
 
 /** The hierarchy path of `pid` in one hierarchy, from /proc/<pid>/cgroup (relative to the reader's namespace). */
 async function pathOf(fs: CgroupFs, pid: number, hierarchy: CgroupHierarchy): Promise<string | undefined> {
-  const text = await fs.readFile(`/proc/${pid}/cgroup`).catch(() => undefined);
-  for (const line of text?.split("\n") ?? []) {
-    const m = /^(\d+):([^:]*):(\/.*)$/.exec(line);
-    if (!m) continue;
-    const [, id, controllers, p] = m as unknown as [string, string, string, string];
-    if (hierarchy.version === "v2" ? id === "0" : id !== "0" && hierarchy.hierarchyId !== undefined && Number(id) === hierarchy.hierarchyId) return p;
-    if (hierarchy.version === "v1" && hierarchy.hierarchyId === undefined && controllers.split(",").sort().join(",") === [...hierarchy.controllers].sort().join(",")) return p;
+  let entries;
+  try {
+    entries = parseProcCgroup(await fs.readFile(`/proc/${pid}/cgroup`));
+  } catch {
+    return undefined; // the process is gone or unreadable: the rule is named without its source
   }
-  return undefined;
-}
-
-/** The directory of a hierarchy path under a mount, or undefined when the mount does not show it. */
-function dirUnder(mount: CgroupMount, hierarchyPath: string): string | undefined {
-  const root = hierarchyPathComponents(mount.root);
-  const own = hierarchyPathComponents(hierarchyPath);
-  if (root === undefined || own === undefined || root.length > own.length || root.some((c, i) => own[i] !== c)) return undefined;
-  const below = own.slice(root.length);
-  const base = mount.mountPoint.replace(/\/+$/, "");
-  return below.length === 0 ? mount.mountPoint : `${base}/${below.join("/")}`;
+  const key = (controllers: readonly string[]) => [...controllers].sort().join(",");
+  const entry = hierarchy.version === "v2" ? entries.find((e) => e.hierarchyId === 0) : entries.find((e) => e.hierarchyId !== 0 && (hierarchy.hierarchyId !== undefined ? e.hierarchyId === hierarchy.hierarchyId : key(e.controllers) === key(hierarchy.controllers)));
+  return entry?.path;
 }
 
 /**
@@ -157,7 +148,7 @@ export async function explainMoveRefusal(fs: CgroupFs, err: unknown, placement: 
     let n = 0;
     while (n < a.length && n < b.length && a[n] === b[n]) n++;
     const ancestor = `/${a.slice(0, n).join("/")}`;
-    const ancestorDir = dirUnder(placement.mount, ancestor);
+    const ancestorDir = dirUnderMount(placement.mount, ancestor);
     const ancestorProcs = ancestorDir && `${ancestorDir.replace(/\/+$/, "")}/cgroup.procs`;
     const ancestorStat = ancestorProcs ? await statOf(fs, ancestorProcs) : undefined;
     if (!ancestorStat || !writableBy(ancestorStat, euid, groups)) {

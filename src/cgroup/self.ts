@@ -144,3 +144,16 @@ export async function ownPlacements(layout: CgroupLayout, fs: CgroupFs, pid: num
   }
   return placed;
 }
+
+/**
+ * The directory of a hierarchy path (`/a/b`, as `/proc/<pid>/cgroup` prints it) under one mount, or
+ * undefined when the mount does not show it (it shows another subtree, or its root is outside the namespace).
+ * @internal
+ */
+export function dirUnderMount(mount: CgroupMount, hierarchyPath: string): string | undefined {
+  const root = hierarchyPathComponents(mount.root);
+  const own = hierarchyPathComponents(hierarchyPath);
+  if (root === undefined || own === undefined || root.length > own.length || root.some((c, i) => own[i] !== c)) return undefined;
+  const below = own.slice(root.length);
+  return below.length === 0 ? mount.mountPoint : `${mount.mountPoint.replace(/\/+$/, "")}/${below.join("/")}`;
+}

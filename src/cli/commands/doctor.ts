@@ -1,10 +1,10 @@
 // `cgroupkit doctor`: what this host and this caller allow, what `run` would do here, and the exact
 // fix for each missing piece. Every probe is fenced: an unusual host gives a report, never a crash.
 import { hierarchyFor, readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from "../../cgroup/mounts.js";
-import { chooseDriver, judgeDelegation, readHostInfo, type HostInfo } from "../../cgroup/host.js";
+import { chooseDriver, isWithinGroup, judgeDelegation, readHostInfo, type HostInfo } from "../../cgroup/host.js";
 import { hierarchyPathComponents } from "../../cgroup/names.js";
 import { CAP, callerIds, hasCapability, readProcessPrivilege, writableBy, type ProcessPrivilege } from "../../cgroup/privilege.js";
-import { ownPlacements, type OwnPlacement } from "../../cgroup/self.js";
+import { dirUnderMount, ownPlacements, type OwnPlacement } from "../../cgroup/self.js";
 import { devicePrivilegeProblem } from "../../devices/privilege.js";
 import { CgroupError } from "../../runtime/errors.js";
 import type { CgroupFs, CgroupStat } from "../../runtime/fs.js";
@@ -56,12 +56,7 @@ const join = (dir: string, name: string) => `${dir.replace(/\/+$/, "")}/${name}`
 
 /** The directory of a hierarchy path under the hierarchy's preferred mount, when that mount shows it. */
 function dirOf(h: CgroupHierarchy, hierarchyPath: string): string | undefined {
-  if (h.mountPoint === undefined || h.root === undefined) return undefined;
-  const root = hierarchyPathComponents(h.root);
-  const own = hierarchyPathComponents(hierarchyPath);
-  if (!root || !own || root.length > own.length || root.some((c, i) => own[i] !== c)) return undefined;
-  const below = own.slice(root.length);
-  return below.length === 0 ? h.mountPoint : join(h.mountPoint, below.join("/"));
+  return h.mountPoint === undefined || h.root === undefined ? undefined : dirUnderMount({ mountPoint: h.mountPoint, root: h.root, readOnly: false }, hierarchyPath);
 }
 
 /** Topmost ancestor of `own` (itself included) whose directory and delegation files the caller owns. */
@@ -241,7 +236,7 @@ export async function diagnose(fs: CgroupFs, env: NodeJS.ProcessEnv = process.en
       if (report.delegation.internalProcesses) {
         fixes.push({ problem: `this process sits in the delegation root ${root}, so no controller can be enabled below it (no internal processes)`, fix: `mkdir ${dirOf(v2!, root)}/session && echo $$ > ${dirOf(v2!, root)}/session/cgroup.procs` });
       }
-      if (parent === "" || !(hierarchyPathComponents(parentPath)?.join("/") ?? "").startsWith(root.slice(1))) {
+      if (parent === "" || !isWithinGroup(parentPath, root)) {
         fixes.push({ problem: "run and create would write outside the delegated subtree", fix: `export CGROUPKIT_PARENT=${root.slice(1)}` });
       }
     }

@@ -18,7 +18,8 @@ export interface CgroupOptions {
    * Controllers the group needs (`memory`, `cpu`, `pids`, `name=systemd`, …); each selects the hierarchy
    * that holds it, and the cgroup2 hierarchy is always included when mounted. Default: every mounted hierarchy.
    * On cgroup2, `create` enables the selected v2 controllers in `cgroup.subtree_control` of each ancestor, the mount root
-   * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group.
+   * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group;
+   * at a level the caller was not delegated (a non-root caller who cannot write its `cgroup.subtree_control`), only what its owner enables there.
    */
   readonly controllers?: readonly string[];
   /** Default {@link nodeCgroupFs}. */

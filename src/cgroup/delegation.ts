@@ -3,7 +3,7 @@
 // refused it, with the file, the owner and what to do, instead of a bare EACCES.
 import * as path from "node:path";
 import { CoreV2 } from "../../generated/index.js";
-import { CgroupIoError } from "../runtime/errors.js";
+import { CgroupIoError, showValue } from "../runtime/errors.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { callerIds, writableBy } from "./privilege.js";
 import { parseProcCgroup, type CgroupHierarchy, type CgroupMount } from "./mounts.js";
@@ -44,7 +44,7 @@ export class DelegationError extends CgroupIoError {
   constructor(failed: CgroupIoError, rule: DelegationRule, explanation: string) {
     super(failed.op, failed.path, failed.errno, failed.value, failed);
     this.rule = rule;
-    this.message = `${failed.op} ${failed.path}: ${failed.errno}: ${explanation} (${RULE_SOURCE[rule]})`;
+    this.message = `${failed.op} ${failed.path}${failed.value === undefined ? "" : ` value ${showValue(failed.value)}`}: ${failed.errno}: ${explanation} (${RULE_SOURCE[rule]})`;
   }
 }
 

@@ -145,9 +145,17 @@ describe("rootless by ownership: uid 1000 inside a subtree root delegated with C
     const beforeTop = tree(topDir);
     const memoryMax = read(delegDir, "memory.max");
 
-    const create = await cgk("create", `${top}/outside`);
+    const create = await cgk("create", "--controllers", "memory", `${top}/outside`);
     expect(create.status).toBe(1);
-    expect(create.stderr).toMatch(new RegExp(`^cgroupkit create: mkdir /sys/fs/cgroup/${top}/outside: EACCES: /sys/fs/cgroup/${top} is not delegated to uid 1000 \\(owner uid 0, mode 755\\): a delegatee creates groups only inside the subtree it was given \\(cgroup-v2 "Model of Delegation"\\)\\n$`));
+    expect(create.stderr).toMatch(new RegExp(`^cgroupkit create: mkdir /sys/fs/cgroup/${top}/outside: EACCES: /sys/fs/cgroup/${top} is not delegated to uid 1000 \\(owner uid 0, mode 755\\): a delegatee creates groups only inside the subtree it was given \\(cgroup-v2 "Model of Delegation"\\); cgroupkit needs root \\(or a group delegated to this user\\) for this\\n$`));
+    // asking for a controller the delegator did not enable for the subtree: refused at the delegator's file, before any mkdir
+    const io = await cgk("create", "--controllers", "memory,io", `${top}/deleg/withio`);
+    expect(io.status).toBe(1);
+    expect(io.stderr).toMatch(new RegExp(`^cgroupkit create: write /sys/fs/cgroup/(${top}/)?cgroup.subtree_control value "\\+io": EACCES: /sys/fs/cgroup(/${top})? is not delegated to uid 1000 .*: which controllers its children get is the delegator's choice; ask its owner to enable them there`));
+    // without --controllers a delegatee takes what each level above it enables
+    const plain = await cgk("create", `${top}/deleg/plain`);
+    expect(plain, plain.stderr).toMatchObject({ status: 0 });
+    fs.rmdirSync(path.join(delegDir, "plain"));
 
     const set = await cgk("set", `${top}/deleg`, "memory.max=1M");
     expect(set.status).toBe(1);

@@ -6,6 +6,9 @@ import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, Unsupp
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyFor, parseProcCgroup, readCgroupLayout, type CgroupHierarchy, type CgroupLayout, type CgroupMount } from "./mounts.js";
 import { hierarchyPathComponents, parseGroupName, resolveGroupDir, type ResolvedDir } from "./names.js";
+import { callerIds, writableBy } from "./privilege.js";
+import { explainEnableRefusal, explainMoveRefusal, explainRefusal } from "./delegation.js";
+import { ownPlacements } from "./self.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -15,7 +18,8 @@ export interface CgroupOptions {
    * Controllers the group needs (`memory`, `cpu`, `pids`, `name=systemd`, …); each selects the hierarchy
    * that holds it, and the cgroup2 hierarchy is always included when mounted. Default: every mounted hierarchy.
    * On cgroup2, `create` enables the selected v2 controllers in `cgroup.subtree_control` of each ancestor, the mount root
-   * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group.
+   * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group;
+   * at a level the caller was not delegated (a non-root caller who cannot write its `cgroup.subtree_control`), only what its owner enables there.
    */
   readonly controllers?: readonly string[];
   /** Default {@link nodeCgroupFs}. */
@@ -31,6 +35,8 @@ export interface CgroupPlacement {
   readonly mount: CgroupMount;
   /** Absolute directory of the group. */
   readonly dir: string;
+  /** The group in this hierarchy as `/proc/<pid>/cgroup` prints it (`/` + name; for {@link Cgroup.self}, the process's own group, which v1 hierarchies may each place differently). */
+  readonly path?: string;
 }
 
 /** Options of {@link Cgroup.remove}. @public */
@@ -271,7 +277,26 @@ export class Cgroup {
     const layout = options.layout ?? (await readCgroupLayout({ fs }));
     const placements = await resolvePlacements(fs, name, layout, options.controllers);
     const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
-    return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir })), layout, fs, signal) };
+    return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir, path: `/${name}` })), layout, fs, signal) };
+  }
+
+  /**
+   * The group this process runs in, in every mounted hierarchy that shows it: built from
+   * `/proc/self/mountinfo` and `/proc/self/cgroup`, so it is right inside a cgroup namespace (own
+   * group `/`) and under a bind-mounted subtree (a mount whose root is `/lxc/c1`). On v1 each
+   * hierarchy may place the process differently: each placement's `path` says where; `name` is
+   * the cgroup2 path when there is one, else the first hierarchy's (without the leading `/`, so
+   * `""` is the namespace root).
+   * @throws {@link UnsupportedError} when no mounted hierarchy shows this process's group
+   */
+  static async self(options: Pick<CgroupOptions, "layout" | "fs" | "signal"> = {}): Promise<Cgroup> {
+    const fs = options.fs ?? nodeCgroupFs;
+    const layout = options.layout ?? (await readCgroupLayout({ fs }));
+    const own = await ownPlacements(layout, fs);
+    if (own.length === 0) throw new UnsupportedError(`this process's group is not visible: no mounted cgroup hierarchy shows it (layout ${layout.kind})`);
+    const named = own.find((p) => p.hierarchy.version === "v2") ?? (own[0] as (typeof own)[number]);
+    const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
+    return new Cgroup(named.path.slice(1), own.map(({ hierarchy, mount, dir, path }) => ({ hierarchy, mount, dir, path })), layout, fs, signal);
   }
 
   /**
@@ -281,7 +306,14 @@ export class Cgroup {
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
-    await makeLevels(fs, name, layout, placements, options.controllers, false, []);
+    const made: string[] = [];
+    const enabled: EnabledControllers[] = [];
+    try {
+      await makeLevels(fs, name, layout, placements, options.controllers, false, made, enabled);
+    } catch (err) {
+      await undoLevels(fs, made, enabled);
+      throw err;
+    }
     return handle;
   }
 
@@ -298,10 +330,11 @@ export class Cgroup {
   static async createExclusive(name: string, options: CgroupOptions = {}): Promise<{ readonly group: Cgroup; readonly createdParents: readonly string[] }> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
     const made: string[] = [];
+    const enabled: EnabledControllers[] = [];
     try {
-      await makeLevels(fs, name, layout, placements, options.controllers, true, made);
+      await makeLevels(fs, name, layout, placements, options.controllers, true, made, enabled);
     } catch (err) {
-      for (const dir of [...made].reverse()) await fs.rmdir(dir).catch(() => undefined); // only what this call made, each empty or left alone
+      await undoLevels(fs, made, enabled); // only what this call made, each empty or left alone
       throw err;
     }
     const own = new Set(placements.map((p) => p.dir));
@@ -335,7 +368,8 @@ export class Cgroup {
   async children(): Promise<string[]> {
     const names = new Set<string>();
     for (const p of this.placements) {
-      for (const entry of await this.fs.readdir(p.dir)) if (entry.isDirectory) names.add(`${this.name}/${entry.name}`);
+      const base = (p.path ?? this.path).slice(1);
+      for (const entry of await this.fs.readdir(p.dir)) if (entry.isDirectory) names.add(base === "" ? entry.name : `${base}/${entry.name}`);
     }
     return [...names].sort();
   }
@@ -380,7 +414,9 @@ export class Cgroup {
       try {
         await file.write(pid);
       } catch (err) {
-        if (!(err instanceof CgroupError) || i === 0) throw err;
+        // a delegatee's move can break a containment rule: say which
+        const explained = await explainMoveRefusal(this.fs, err, this.placements[i] as CgroupPlacement, pid);
+        if (!(err instanceof CgroupError) || i === 0) throw explained;
         const movedBack: string[] = [];
         const stuck: string[] = [];
         for (let j = i - 1; j >= 0; j--) {
@@ -394,7 +430,7 @@ export class Cgroup {
             stuck.push(`${p.dir} (${backErr instanceof CgroupIoError ? backErr.errno : backErr instanceof Error ? backErr.message : String(backErr)})`);
           }
         }
-        throw new CgroupAttachError(pid, this.name, this.placements[i]!.dir, err, movedBack, stuck);
+        throw new CgroupAttachError(pid, this.name, this.placements[i]!.dir, explained instanceof CgroupError ? explained : err, movedBack, stuck);
       }
     }
   }
@@ -649,11 +685,20 @@ async function inheritCpuset(fs: CgroupFs, parentDir: string, dir: string): Prom
   }
 }
 
-/** Write only the controllers a subtree_control lacks, so an already-enabled level is never written. */
-async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<void> {
+/** Whether the caller may write a file (always for root; by owner, group and mode otherwise). */
+async function mayWrite(fs: CgroupFs, file: string): Promise<boolean> {
+  const { euid, groups } = callerIds();
+  if (euid === 0) return true;
+  const stat = await fs.stat(file).catch(() => undefined);
+  return stat === undefined || writableBy(stat, euid, groups);
+}
+
+/** Write only the controllers a subtree_control lacks, so an already-enabled level is never written; returns those written. */
+async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<string[]> {
   const enabled = new Set(await core.subtreeControl.read());
   const missing = controllers.filter((c) => !enabled.has(c));
   if (missing.length > 0) await core.subtreeControl.write({ enable: missing });
+  return missing;
 }
 
 /**
@@ -661,28 +706,65 @@ async function enableControllers(core: CoreV2, controllers: readonly string[]): 
  * `exclusive`: the group's own level must be new (EEXIST there is {@link CgroupExistsError}); `made`
  * collects every directory this call created, top-down per hierarchy.
  */
-async function makeLevels(fs: CgroupFs, name: string, layout: CgroupLayout, placements: readonly Resolved[], controllers: readonly string[] | undefined, exclusive: boolean, made: string[]): Promise<void> {
+async function makeLevels(
+  fs: CgroupFs,
+  name: string,
+  layout: CgroupLayout,
+  placements: readonly Resolved[],
+  controllers: readonly string[] | undefined,
+  exclusive: boolean,
+  made: string[],
+  enabled: EnabledControllers[],
+): Promise<void> {
   const chosenV2 = controllers?.filter((c) => layout.v2?.controllers.includes(c));
   for (const p of placements) {
     const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
     const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
     if (exclusive && p.existing >= p.relative.length) throw new CgroupExistsError(name, p.dir);
+    let v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
+    const enableAt = async (depth: number) => {
+      if (v2Enable.length === 0 || depth >= p.relative.length) return;
+      const core = new CoreV2(levelDir(depth), fs);
+      if (chosenV2 === undefined && !(await mayWrite(fs, core.subtreeControl.path))) {
+        // default controllers, a level this caller was not delegated: take what its owner enables there
+        const there = new Set(await core.subtreeControl.read());
+        v2Enable = v2Enable.filter((c) => there.has(c));
+        return;
+      }
+      try {
+        const added = await enableControllers(core, v2Enable);
+        if (added.length > 0) enabled.push({ core, controllers: added });
+      } catch (err) {
+        throw await explainEnableRefusal(fs, err, "v2", v2Enable);
+      }
+    };
+    // Existing levels first (top-down), so a refusal there comes before anything is made.
+    for (let depth = 0; depth <= p.existing; depth++) await enableAt(depth);
     for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
       const dir = levelDir(depth);
       try {
         await fs.mkdir(dir);
         made.push(dir);
       } catch (err) {
-        if (!isErrno(err, "EEXIST")) throw err;
+        if (!isErrno(err, "EEXIST")) throw await explainRefusal(fs, err);
         if (exclusive && depth === p.relative.length) throw new CgroupExistsError(name, dir);
         const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
         if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
       }
       if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
-    }
-    const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
-    if (v2Enable.length > 0) {
-      for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
+      await enableAt(depth);
     }
   }
+}
+
+/** Controllers one call turned on in a level's `cgroup.subtree_control`, to take back on failure. */
+interface EnabledControllers {
+  readonly core: CoreV2;
+  readonly controllers: string[];
+}
+
+/** Nothing half-made: remove the directories a failed create made (bottom-up) and take back what it enabled. */
+async function undoLevels(fs: CgroupFs, made: readonly string[], enabled: readonly EnabledControllers[]): Promise<void> {
+  for (const dir of [...made].reverse()) await fs.rmdir(dir).catch(() => undefined);
+  for (const e of [...enabled].reverse()) await e.core.subtreeControl.write({ disable: e.controllers }).catch(() => undefined);
 }

@@ -36,3 +36,4 @@ export {
   type HostProbeOptions,
   type TargetInfo,
 } from "./host.js";
+export { DelegationError, type DelegationRule } from "./delegation.js";

@@ -283,7 +283,8 @@ export async function readCgroupLayout(options: ReadLayoutOptions = {}): Promise
   const pid = options.pid ?? "self";
   const [mountinfo, procCgroup] = await Promise.all([fs.readFile(`/proc/${pid}/mountinfo`), fs.readFile(`/proc/${pid}/cgroup`)]);
   const withoutControllers = discoverHierarchies({ mountinfo, procCgroup });
-  const v2Root = withoutControllers.v2?.mountPoint;
+  // a mount made outside this cgroup namespace (root "/..") is no usable mountPoint, but it still shows the controllers
+  const v2Root = withoutControllers.v2?.mountPoint ?? withoutControllers.v2?.mounts[0]?.mountPoint;
   if (v2Root === undefined) return withoutControllers;
   const v2Controllers = await new CoreV2(v2Root, fs).controllers.readRaw();
   return discoverHierarchies({ mountinfo, procCgroup, v2Controllers });

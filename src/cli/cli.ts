@@ -1,10 +1,13 @@
 // The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
+import { DelegationError } from "../cgroup/delegation.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
 import { getVerb, setVerb } from "./commands/files.js";
 import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
+import { doctorVerb } from "./commands/doctor.js";
+import { limitsVerb } from "./commands/limits.js";
 import { mountsVerb } from "./commands/mounts.js";
 import { execVerb, runVerb } from "./commands/run.js";
 import { gcVerb } from "./commands/gc.js";
@@ -24,6 +27,8 @@ export const VERBS: readonly Verb[] = [
   lsVerb,
   treeVerb,
   mountsVerb,
+  limitsVerb,
+  doctorVerb,
   classifyVerb,
   gcVerb,
   devicesShowVerb,
@@ -56,7 +61,7 @@ function mainHelp(): string {
 
 /** The hint appended to a permission error when not running as root. */
 function permissionHint(err: CgroupIoError): string {
-  if (err.errno !== "EACCES" && err.errno !== "EPERM") return "";
+  if ((err.errno !== "EACCES" && err.errno !== "EPERM") || (err instanceof DelegationError && err.rule !== "not-delegated")) return "";
   if (process.getuid?.() === 0) return "";
   return "; cgroupkit needs root (or a group delegated to this user) for this";
 }

@@ -3,6 +3,7 @@ import type { Cgroup } from "../cgroup/cgroup.js";
 import { UnsupportedError } from "../runtime/errors.js";
 import { applyV2DevicePolicy, queryV2DevicePrograms, type V2ApplyResult } from "./ebpf/apply.js";
 import type { DevicePolicy } from "./policy.js";
+import { assertDevicePrivilege } from "./privilege.js";
 import { applyV1DevicePolicy, readV1DevicePolicy, type V1ApplyResult, type V1TransitionOptions } from "./v1.js";
 
 /** What {@link applyDevicePolicy} did, by mechanism. @public */
@@ -22,10 +23,12 @@ function deviceTarget(cg: Cgroup): { mechanism: "v1" | "ebpf"; dir: string } {
 /**
  * Enforce a device policy on a group, failing closed (the group ends deny-all on any failure after the first change).
  * `options` apply to the v1 mechanism ({@link applyV1DevicePolicy}); the eBPF program replaces the policy in one step.
+ * A caller without the privilege either mechanism needs is refused first ({@link DevicePolicyPrivilegeError}).
  * @public
  */
 export async function applyDevicePolicy(cg: Cgroup, policy: DevicePolicy, options: V1TransitionOptions = {}): Promise<DeviceApplyResult> {
   const { mechanism, dir } = deviceTarget(cg);
+  await assertDevicePrivilege(cg.fs, mechanism);
   return mechanism === "v1" ? { mechanism, dir, v1: await applyV1DevicePolicy(dir, policy, cg.fs, options) } : { mechanism, dir, ebpf: applyV2DevicePolicy(dir, policy) };
 }
 

@@ -17,3 +17,4 @@ export {
 } from "./policy.js";
 export { DEVICE_PRESET_NAMES, devicePreset, type DevicePresetName } from "./presets.js";
 export { applyV1DevicePolicy, planV1Transition, type V1ApplyResult, type V1TransitionOptions } from "./v1.js";
+export { DevicePolicyPrivilegeError } from "./privilege.js";

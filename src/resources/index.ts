@@ -2,3 +2,4 @@ export * from "./conversions.js";
 export * from "./limits.js";
 export * from "./oci.js";
 export * from "./usage.js";
+export * from "./effective.js";

@@ -1,7 +1,8 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
 import type { Cgroup } from "../cgroup/cgroup.js";
+import { explainRefusal, refuseUndelegatedWrites } from "../cgroup/delegation.js";
 import { ReadWriteFile } from "../runtime/accessor.js";
-import { CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
+import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "./restore.js";
 import { readFileSync } from "node:fs";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeightToBlkioWeight } from "./conversions.js";
@@ -378,7 +379,17 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     else if (w.optional) skipped.push({ path: w.file.path, reason: "the running kernel does not show this file (written only where it exists, as runc does)" });
     else missing(w.file.path, "the running kernel does not show this file");
   }
-  const written = await writeAllOrRestore(cg.fs, toWrite);
+  // A delegatee's write to a file it was not given is refused here, before the first write.
+  await refuseUndelegatedWrites(cg.fs, toWrite.map((w) => w.file.path));
+  let written: Awaited<ReturnType<typeof writeAllOrRestore>>;
+  try {
+    written = await writeAllOrRestore(cg.fs, toWrite);
+  } catch (err) {
+    // a refusal a delegation rule explains is named by that rule
+    const explained = err instanceof ResourceApplyError ? await explainRefusal(cg.fs, err.failed) : err;
+    if (err instanceof ResourceApplyError && explained !== err.failed && explained instanceof CgroupError) throw new ResourceApplyError(explained, err.restored, err.restoreFailures);
+    throw err;
+  }
   return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped, chosen: planned.chosen };
 }
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName } from "../../src/cli/control-files.js";
-import { MAIN, ROOT, ensureBuilt, spawnCollect, type Result } from "../support/cli.js";
+import { ensureBuilt, MAIN, ROOT, spawnCollect, worldReadableBuild, type Result } from "../support/cli.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
@@ -363,18 +363,12 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
 
   it("not root: one clear line saying so", async (context) => {
     const prefix = testParent(context);
-    // The checkout may sit in a directory only root can enter (CI clones anywhere): run a world-readable copy of the build.
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-cli-"));
+    const build = worldReadableBuild();
     try {
-      fs.chmodSync(copy, 0o755);
-      fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
-      fs.cpSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
-      fs.cpSync(path.join(ROOT, "generated/manifest.json"), path.join(copy, "generated/manifest.json"));
-      const main = path.join(copy, path.relative(ROOT, MAIN));
-      const r = await spawnCollect(process.execPath, [main, "create", `${prefix}/u`], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH } });
-      expectOneLineError(r, 1, /^cgroupkit create: mkdir .*: EACCES \(permission denied\); cgroupkit needs root \(or a group delegated to this user\) for this\n$/);
+      const r = await spawnCollect(process.execPath, [build.main, "create", `${prefix}/u`], { uid: 65534, gid: 65534, env: { PATH: process.env.PATH } });
+      expectOneLineError(r, 1, /^cgroupkit create: mkdir .*: EACCES: \S+ is not delegated to uid 65534 \(owner uid 0, mode [0-7]{3}\): a delegatee creates groups only inside the subtree it was given \(cgroup-v2 "Model of Delegation"\); cgroupkit needs root \(or a group delegated to this user\) for this\n$/);
     } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
+      build.dispose();
     }
   });
 

@@ -1,6 +1,7 @@
-// The built CLI as a user runs it: build it when the sources are newer, spawn it, collect its output.
+// The built CLI as a user runs it: spawned from dist/, rebuilt first when a source file is newer.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -40,3 +41,15 @@ export function ensureBuilt(): void {
   if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
+/**
+ * A world-readable copy of the build, for running the CLI as another uid: the checkout may sit in a
+ * directory only root can enter (CI clones anywhere). Returns the copy's main.js and its remover.
+ */
+export function worldReadableBuild(): { main: string; dispose: () => void } {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-cli-"));
+  fs.chmodSync(copy, 0o755);
+  fs.cpSync(path.join(ROOT, "dist"), path.join(copy, "dist"), { recursive: true });
+  fs.cpSync(path.join(ROOT, "package.json"), path.join(copy, "package.json"));
+  fs.cpSync(path.join(ROOT, "generated/manifest.json"), path.join(copy, "generated/manifest.json"));
+  return { main: path.join(copy, path.relative(ROOT, MAIN)), dispose: () => fs.rmSync(copy, { recursive: true, force: true }) };
+}

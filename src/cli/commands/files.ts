@@ -4,6 +4,7 @@ import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "../
 import { ReadableFile, ReadWriteFile, WriteOnlyFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
+import { explainRefusal, refuseUndelegatedWrites } from "../../cgroup/delegation.js";
 import { assertKnownFile, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
 import { CliError, groupArg, type CliContext } from "../context.js";
 import { renderValue } from "../output.js";
@@ -50,6 +51,7 @@ export const setVerb: Verb = {
       const { formatted } = convertValue({ file: a.name, codec: writeCodecOf(bound.entry), unit: bound.entry.unit }, a.value, (v) => file.format(v));
       planned.push({ bound, formatted });
     }
+    await refuseUndelegatedWrites(ctx.fs, planned.map((p) => p.bound.file.path));
     // Each file's old value, read before the first write (a file the kernel lacks stops here, nothing written),
     // so that a write the kernel refuses undoes the earlier ones.
     const writes: RestorableWrite[] = [];
@@ -72,7 +74,7 @@ export const setVerb: Verb = {
     try {
       await writeAllOrRestore(ctx.fs, writes);
     } catch (err) {
-      if (err instanceof ResourceApplyError && err.restored.length + err.restoreFailures.length === 0) throw err.failed;
+      if (err instanceof ResourceApplyError && err.restored.length + err.restoreFailures.length === 0) throw await explainRefusal(ctx.fs, err.failed);
       throw err;
     }
     if (ctx.json) ctx.printJson({ group: name, written: planned.map((p) => ({ file: p.bound.file.name, path: p.bound.file.path, value: p.formatted })) });

@@ -77,7 +77,8 @@ export const createVerb: Verb = {
     }
     const layout = await ctx.layout();
     const given = optionValue(ctx.args, "controllers");
-    const controllers = given !== undefined ? controllersArg(layout, given) : await defaultControllers(layout, ctx.fs);
+    // no --controllers: the library's default (every hierarchy; on cgroup2 what each level's owner already enables, so a delegatee never writes above its subtree)
+    const controllers = given !== undefined ? controllersArg(layout, given) : undefined;
     const results = [];
     for (const name of names) {
       const existed = await Promise.all(layout.hierarchies.map(async (h) => (h.mountPoint ? (await ctx.fs.stat(`${h.mountPoint}/${name}`)) !== undefined : false)));

@@ -6,6 +6,7 @@ import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
 import { parseGroupName } from "../../cgroup/names.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
 import { applyV1DevicePolicy } from "../../devices/v1.js";
+import { assertDevicePrivilege, DevicePolicyPrivilegeError } from "../../devices/privilege.js";
 import { applyResources } from "../../resources/limits.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
@@ -45,6 +46,17 @@ const RUN_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer
 /** The controllers of {@link RUN_CONTROLLERS} this host has. */
 function runControllers(layout: CgroupLayout): string[] {
   return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
+}
+
+/** A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped). */
+async function refuseUnenforceableDevices(ctx: CliContext, layout: CgroupLayout, policyName: string): Promise<void> {
+  const devices = hierarchyFor(layout, "devices");
+  try {
+    await assertDevicePrivilege(ctx.fs, devices?.version === "v1" && devices.mountPoint !== undefined ? "v1" : "ebpf");
+  } catch (err) {
+    if (!(err instanceof DevicePolicyPrivilegeError)) throw err;
+    throw new CliError(`device policy (${policyName}): ${err.message} (--devices none runs the command without a device policy)`);
+  }
 }
 
 /** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
@@ -111,6 +123,7 @@ export const cgroupfsRunDriver: RunDriver = {
   name: "cgroupfs",
   async prepare(ctx, request) {
     const layout = await ctx.layout();
+    if (request.devices) await refuseUnenforceableDevices(ctx, layout, request.devices.source);
     const marker = await ownMarker(ctx.fs);
     let outer: Cgroup | undefined;
     let leaf: Cgroup | undefined;

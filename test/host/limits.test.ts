@@ -46,9 +46,10 @@ const fileOf = (controller: string, group: string, file: string) => `${hierarchy
 describe.runIf(usable).concurrent("cgroupkit limits on the host (as root)", { timeout: 120_000 }, () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it("inside run --memory 96M --cpu-quota 150%: 100663296 bytes and 1.5 CPUs, each with its file and group", async (context) => {
+  // --no-confine: the command sees the host's cgroup names (a confined run's cgroup namespace is tested below).
+  it("inside run --no-confine --memory 96M --cpu-quota 150%: 100663296 bytes and 1.5 CPUs, each with its file and group", async (context) => {
     const parent = testParent(context);
-    const limits = await limitsInside(["--parent", parent, "--name", "job", "--memory", "96M", "--cpu-quota", "150%"]);
+    const limits = await limitsInside(["--no-confine", "--parent", parent, "--name", "job", "--memory", "96M", "--cpu-quota", "150%"]);
     expect(limits.memory.max).toEqual({ value: 100663296, file: memoryFile(), group: `/${parent}/job`, path: fileOf("memory", `${parent}/job`, memoryFile()) });
     expect(limits.cpu.quota).toMatchObject({ value: 1.5, file: quotaFile(), group: `/${parent}/job`, path: fileOf("cpu", `${parent}/job`, quotaFile()) });
     expect(limits.cpu.max).toEqual({ value: 1.5, file: quotaFile(), group: `/${parent}/job`, path: fileOf("cpu", `${parent}/job`, quotaFile()) });
@@ -60,19 +61,21 @@ describe.runIf(usable).concurrent("cgroupkit limits on the host (as root)", { ti
     const parent = testParent(context);
     const cg = await Cgroup.create(parent, { layout, controllers: ["memory", "cpu", "pids"] });
     await applyResources(cg, { memory: { max: 48n * 1024n * 1024n }, cpu: { quota: 50_000n, period: 100_000n }, pids: { max: 300n } });
-    const limits = await limitsInside(["--parent", parent, "--name", "job", "--memory", "96M", "--pids", "500"]);
+    const limits = await limitsInside(["--no-confine", "--parent", parent, "--name", "job", "--memory", "96M", "--pids", "500"]);
     expect(limits.memory.max).toEqual({ value: 48 * 1024 * 1024, file: memoryFile(), group: `/${parent}`, path: fileOf("memory", parent, memoryFile()) });
     expect(limits.cpu.max).toMatchObject({ value: 0.5, file: quotaFile(), group: `/${parent}` });
     expect(limits.pids.max).toEqual({ value: 300, file: "pids.max", group: `/${parent}`, path: fileOf("pids", parent, "pids.max") });
   });
 
-  it.runIf(hasUnshare)("inside unshare -C (a cgroup namespace rooted at the group) the same figures, the group named from inside", async (context) => {
+  it.runIf(hasUnshare)("inside a cgroup namespace rooted at the leaf (a confined run's own, or unshare -C) the same figures, the group named from inside", async (context) => {
     const parent = testParent(context);
     const runArgs = ["--parent", parent, "--name", "job", "--memory", "96M", "--cpu-quota", "150%"];
-    const limits = await limitsInside(runArgs, ["unshare", "-C"]);
-    // The namespace root is the run group: it is "/" from inside; the file is the same one.
-    expect(limits.memory.max).toEqual({ value: 100663296, file: memoryFile(), group: "/", path: fileOf("memory", `${parent}/job`, memoryFile()) });
-    expect(limits.cpu.max).toMatchObject({ value: 1.5, file: quotaFile(), group: "/", path: fileOf("cpu", `${parent}/job`, quotaFile()) });
+    // The namespace root is the run's leaf (run-<pid>-<start>), "/" from inside; the limits sit on the group
+    // above it, which the kernel's own notation names "/.."; the file is the same one.
+    for (const limits of [await limitsInside(runArgs), await limitsInside(["--no-confine", ...runArgs], ["unshare", "-C"])]) {
+      expect(limits.memory.max).toEqual({ value: 100663296, file: memoryFile(), group: "/..", path: fileOf("memory", `${parent}/job`, memoryFile()) });
+      expect(limits.cpu.max).toMatchObject({ value: 1.5, file: quotaFile(), group: "/..", path: fileOf("cpu", `${parent}/job`, quotaFile()) });
+    }
   });
 
   it("with no limit anywhere: \"none\", never the kernel's unlimited number or the host's size", async (context) => {

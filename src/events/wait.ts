@@ -46,7 +46,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export async function settle(group: WatchedGroup, stream: CgroupEventStream, predicate: (state: CgroupEventState) => boolean, options: WaitOptions = {}): Promise<CgroupEventState> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const condition = options.condition ?? "the condition";
-  const where = group.placements.find((p) => p.hierarchy.version === "v2")?.dir ?? group.placements[0]?.dir ?? `/${group.name}`;
+  const v2Dir = group.placements.find((p) => p.hierarchy.version === "v2")?.dir;
+  const where = v2Dir !== undefined ? `${v2Dir}/cgroup.events` : (group.placements[0]?.dir ?? `/${group.name}`);
   if (predicate(stream.state)) return stream.state;
   return new Promise<CgroupEventState>((resolve, reject) => {
     let done = false;

@@ -364,15 +364,28 @@ export class Cgroup {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     const v2 = this.v2Placement;
     const gone = (err: unknown) => (isErrno(err, "ENOENT") ? false : Promise.reject(err));
-    // cgroup2: populated = 0 in cgroup.events says the group emptied; armed before anything is killed.
-    // A group already gone from cgroup2 has nothing to watch there.
-    let stream: CgroupEventStream | undefined = v2 && this.cgroupEvents();
-    try {
-      await stream?.ready;
-    } catch (err) {
-      if (!isErrno(err, "ENOENT")) throw err;
-      stream = undefined;
-    }
+    // cgroup2: populated = 0 in cgroup.events says the group emptied. Armed only once a look finds
+    // processes left (a group that empties at once costs no watch); the armed state is read after
+    // arming, so an exit in between is not missed. A group gone from cgroup2 has nothing to watch.
+    let stream: CgroupEventStream | undefined;
+    let watchable = v2 !== undefined;
+    const untilEmpty = async (): Promise<boolean> => {
+      if (!stream && watchable) {
+        stream = this.cgroupEvents();
+        try {
+          await stream.ready;
+        } catch (err) {
+          if (!isErrno(err, "ENOENT")) throw err;
+          [stream, watchable] = [undefined, false];
+        }
+      }
+      if (!stream || stream.state.populated === false || stream.state.removed) return false;
+      // woken by the kernel when the last process leaves; past the deadline the next round reports what is left
+      await settle(this, stream, (s) => s.removed || s.populated === false, { timeoutMs: Math.max(1, deadline - Date.now()), condition: "populated = 0" }).catch((err: unknown) => {
+        if (!(err instanceof WaitTimeoutError) && !isErrno(err, "ENOENT")) throw err;
+      });
+      return true;
+    };
     try {
       let killFile = false;
       const killer = v2 && new CoreV2(v2.dir, this.fs).kill;
@@ -402,15 +415,8 @@ export class Cgroup {
           }
           if (frozen) await this.thaw().catch(gone);
         }
-        if (stream && stream.state.populated !== false && !stream.state.removed) {
-          // woken by the kernel when the last process leaves; past the deadline the next round reports what is left
-          await settle(this, stream, (s) => s.removed || s.populated === false, { timeoutMs: Math.max(1, deadline - Date.now()), condition: "populated = 0" }).catch((err: unknown) => {
-            if (!(err instanceof WaitTimeoutError) && !isErrno(err, "ENOENT")) throw err;
-          });
-        } else {
-          // No event says a v1-only group emptied: bounded backoff
-          await sleep(Math.min(5 * 2 ** round, 100));
-        }
+        // No event says a v1-only group emptied (nor one whose cgroup2 side already has): bounded backoff there
+        if (!(await untilEmpty())) await sleep(Math.min(5 * 2 ** round, 100));
       }
     } finally {
       stream?.close();

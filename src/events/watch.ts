@@ -294,9 +294,9 @@ export class CgroupEventStream implements AsyncIterable<CgroupEvent> {
         if (event === "rename" && name === base) void fs.stat(dir).then((s) => s === undefined && gone(), failed);
       });
     }
-    for (const entry of await fs.readdir(dir)) {
-      if (!entry.isDirectory && V2_SOURCE_NAME.test(entry.name) && this.scope.v2Sources.test(entry.name)) sources.set(entry.name, new Source(entry.name as CgroupEventSource, v2Accessor(dir, fs, entry.name)));
-    }
+    // cgroup.events is in every non-root group; the other files depend on the controllers enabled: listed
+    const names = this.scope.v2Sources === CGROUP_EVENTS_ONLY.v2Sources ? ["cgroup.events"] : (await fs.readdir(dir)).filter((e) => !e.isDirectory && V2_SOURCE_NAME.test(e.name) && this.scope.v2Sources.test(e.name)).map((e) => e.name);
+    for (const name of names) sources.set(name, new Source(name as CgroupEventSource, v2Accessor(dir, fs, name)));
     for (const source of sources.values()) source.last = await source.file.read();
   }
 

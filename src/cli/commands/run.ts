@@ -10,6 +10,7 @@ import { humanBytes, humanMicros, toJson } from "../output.js";
 import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
+import { recordEvents, type EventRecorder } from "./events.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 
@@ -107,6 +108,8 @@ export interface RunSummary {
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
+  /** With --json: the group's kernel events seen during the run (see `cgroupkit events`). */
+  readonly events?: readonly Record<string, unknown>[];
 }
 
 function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean): RunSummary {
@@ -172,13 +175,19 @@ export const runVerb: Verb = {
     const request = runRequest(ctx.args);
     const relay = new SignalRelay();
     let placement: RunPlacement | undefined;
+    let recorder: EventRecorder | undefined;
     let keep = false;
     try {
       placement = await cgroupfsRunDriver.prepare(ctx, request);
       if (relay.first) return signalStatus(relay.first);
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
-      const result = await launchJoined(where.label, (pid) => where.join(pid), ctx.args.command, relay);
+      const joinAndWatch = async (pid: number) => {
+        const cg = await where.join(pid);
+        if (ctx.json) recorder = await recordEvents(ctx, cg); // armed before the command gets the go-ahead
+        return cg;
+      };
+      const result = await launchJoined(where.label, joinAndWatch, ctx.args.command, relay);
       keep = request.keep && result.started;
       const group = where.usageGroup();
       let usage: UsageSnapshot | undefined;
@@ -189,12 +198,14 @@ export const runVerb: Verb = {
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(where.label, result, usage, keep);
+        const events = recorder?.stop();
+        const summary = { ...summarize(where.label, result, usage, keep), ...(events ? { events } : {}) };
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
     } finally {
       relay.dispose();
+      recorder?.stop();
       if (!keep) await placement?.dispose();
     }
   },

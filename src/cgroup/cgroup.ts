@@ -369,7 +369,10 @@ export class Cgroup {
     // arming, so an exit in between is not missed. A group gone from cgroup2 has nothing to watch.
     let stream: CgroupEventStream | undefined;
     let watchable = v2 !== undefined;
-    const untilEmpty = async (): Promise<boolean> => {
+    // A round waits for the event at most this long, then looks again and re-kills: a process that joined
+    // after the cgroup.kill write (or forked past a v1 kill) is never waited on for the whole budget.
+    const roundBudget = (round: number) => Math.min(deadline - Date.now(), 100 * 2 ** round, 2_000);
+    const untilEmpty = async (round: number): Promise<boolean> => {
       if (!stream && watchable) {
         stream = this.cgroupEvents();
         try {
@@ -381,7 +384,7 @@ export class Cgroup {
       }
       if (!stream || stream.state.populated === false || stream.state.removed) return false;
       // woken by the kernel when the last process leaves; past the deadline the next round reports what is left
-      await settle(this, stream, (s) => s.removed || s.populated === false, { timeoutMs: Math.max(1, deadline - Date.now()), condition: "populated = 0" }).catch((err: unknown) => {
+      await settle(this, stream, (s) => s.removed || s.populated === false, { timeoutMs: Math.max(1, roundBudget(round)), condition: "populated = 0" }).catch((err: unknown) => {
         if (!(err instanceof WaitTimeoutError) && !isErrno(err, "ENOENT")) throw err;
       });
       return true;
@@ -416,7 +419,7 @@ export class Cgroup {
           if (frozen) await this.thaw().catch(gone);
         }
         // No event says a v1-only group emptied (nor one whose cgroup2 side already has): bounded backoff there
-        if (!(await untilEmpty())) await sleep(Math.min(5 * 2 ** round, 100));
+        if (!(await untilEmpty(round))) await sleep(Math.min(5 * 2 ** round, 100));
       }
     } finally {
       stream?.close();

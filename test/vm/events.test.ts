@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
 import { pressure, watch, waitFor, WaitTimeoutError, type CgroupEvent } from "../../src/events/index.js";
 import { InvalidValueError } from "../../src/runtime/errors.js";
-import { cleanupGroups, enableAll, exited, ROOT, spawnIn, track } from "./support/v2.js";
+import { cleanupGroups, enableAll, exited, procs, ROOT, spawnIn, track, until } from "./support/v2.js";
 import { testName } from "../support/host.js";
 
 const children: ReturnType<typeof spawnIn>[] = [];
@@ -107,7 +107,7 @@ describe("watch() on cgroup2", () => {
   it("kill and remove of a busy group wait for populated = 0 from the events", async () => {
     const cg = await group();
     for (let i = 0; i < 10; i++) start(cg, "exec sleep 600");
-    await waitFor(cg, () => true);
+    await until("the 10 sleepers to join", () => procs(cg.v2Placement!.dir).length === 10);
     await cg.remove({ kill: true });
     expect(await cg.v2.core.events.exists()).toBe(false);
   });

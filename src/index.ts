@@ -21,3 +21,4 @@ export {
   type GroupStdio,
   type SpawnInGroupOptions,
 } from "./process/spawn.js";
+export * from "./events/index.js";

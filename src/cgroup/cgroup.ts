@@ -9,6 +9,8 @@ import { hierarchyPathComponents, parseGroupName, resolveGroupDir, type Resolved
 import { callerIds, writableBy } from "./privilege.js";
 import { explainEnableRefusal, explainMoveRefusal, explainRefusal } from "./delegation.js";
 import { ownPlacements } from "./self.js";
+import { settle, WaitTimeoutError } from "../events/wait.js";
+import { CgroupEventStream, CGROUP_EVENTS_ONLY } from "../events/watch.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -63,11 +65,15 @@ export interface RemoveOptions {
 export class CgroupBusyError extends CgroupIoError {
   readonly group: string;
   readonly pids: readonly number[];
-  constructor(op: string, group: string, dir: string, pids: readonly number[]) {
+  /** Child groups still there, where the caller looked (a timed-out kill does). */
+  readonly children: readonly string[];
+  constructor(op: string, group: string, dir: string, pids: readonly number[], children: readonly string[] = []) {
     super(op, dir, "EBUSY");
     this.group = group;
     this.pids = pids;
-    this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}`;
+    this.children = children;
+    const kids = children.length > 0 ? `; child groups ${children.slice(0, 20).join(" ")}${children.length > 20 ? " …" : ""}` : "";
+    this.message = `${op} ${group} (${dir}): EBUSY: live processes ${pids.slice(0, 20).join(" ")}${pids.length > 20 ? " …" : ""}${kids}`;
   }
 }
 
@@ -461,19 +467,32 @@ export class Cgroup {
    * @throws {@link UnsupportedError} when neither is available to this group
    */
   async freeze(options: { timeoutMs?: number } = {}): Promise<void> {
-    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const v2 = this.v2Placement;
     const core = v2 && new CoreV2(v2.dir, this.fs);
     if (core && (await core.freeze.exists())) {
-      await core.freeze.write(true);
-      await waitFor(deadline, core.events.path, async () => (await core.events.read()).frozen === 1n);
+      // cgroup2 reports frozen in cgroup.events: armed before the write, woken by the kernel's event
+      const stream = this.cgroupEvents();
+      try {
+        await stream.ready;
+        await core.freeze.write(true);
+        await settle(this, stream, (s) => s.frozen === true, { timeoutMs, condition: "frozen = 1" });
+      } finally {
+        stream.close();
+      }
       return;
     }
     const v1 = this.placement("freezer");
     if (v1?.hierarchy.version !== "v1") throw new UnsupportedError(`freeze ${this.name}: neither cgroup.freeze (cgroup2) nor the v1 freezer is available to this group`);
     const freezer = new FreezerV1(v1.dir, this.fs);
     await freezer.state.write("FROZEN");
-    await waitFor(deadline, freezer.state.path, async () => (await freezer.state.read()) === "FROZEN");
+    // The v1 freezer raises no event when FREEZING becomes FROZEN: a bounded poll is all there is.
+    await pollUntil(Date.now() + timeoutMs, freezer.state.path, async () => (await freezer.state.read()) === "FROZEN");
+  }
+
+  /** A watch on this group's cgroup.events only (cgroup2), for the waits of freeze, kill and remove. */
+  private cgroupEvents(): CgroupEventStream {
+    return new CgroupEventStream(this, {}, CGROUP_EVENTS_ONLY);
   }
 
   /** Thaw the group wherever it can be frozen. */
@@ -499,36 +518,66 @@ export class Cgroup {
   async kill(options: { timeoutMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
     const v2 = this.v2Placement;
-    let killFile = false;
-    const killer = v2 && new CoreV2(v2.dir, this.fs).kill;
-    if (killer && (await killer.exists())) {
-      try {
-        await killer.write(1);
-        killFile = true;
-      } catch (err) {
-        if (!isErrno(err, "ENOENT")) throw err;
-      }
-    }
-    const canFreeze = await this.canFreeze();
     const gone = (err: unknown) => (isErrno(err, "ENOENT") ? false : Promise.reject(err));
-    for (let round = 0; ; round++) {
-      let pids = await this.livePids();
-      if (pids.length === 0) return;
-      if (Date.now() > deadline) throw new CgroupBusyError("kill", this.name, this.placements[0]?.dir ?? this.path, pids);
-      if (round > 0 || !killFile) {
-        // frozen, nothing can fork between reading the pids and signalling them; a vanished freezer group is skipped
-        const frozen = canFreeze && (await this.freeze({ timeoutMs: Math.max(0, deadline - Date.now()) }).then(() => true, gone));
-        if (frozen) pids = await this.livePids();
-        for (const pid of pids) {
-          try {
-            this.signal(pid, "SIGKILL");
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
-          }
+    // cgroup2: populated = 0 in cgroup.events says the group emptied. Armed only once a look finds
+    // processes left (a group that empties at once costs no watch); the armed state is read after
+    // arming, so an exit in between is not missed. A group gone from cgroup2 has nothing to watch.
+    let stream: CgroupEventStream | undefined;
+    let watchable = v2 !== undefined;
+    // A round waits for the event at most this long, then looks again and re-kills: a process that joined
+    // after the cgroup.kill write (or forked past a v1 kill) is never waited on for the whole budget.
+    const roundBudget = (round: number) => Math.min(deadline - Date.now(), 100 * 2 ** round, 2_000);
+    const untilEmpty = async (round: number): Promise<boolean> => {
+      if (!stream && watchable) {
+        stream = this.cgroupEvents();
+        try {
+          await stream.ready;
+        } catch (err) {
+          if (!isErrno(err, "ENOENT")) throw err;
+          [stream, watchable] = [undefined, false];
         }
-        if (frozen) await this.thaw().catch(gone);
       }
-      await sleep(Math.min(5 * 2 ** round, 100));
+      if (!stream || stream.state.populated === false || stream.state.removed) return false;
+      // woken by the kernel when the last process leaves; past the deadline the next round reports what is left
+      await settle(this, stream, (s) => s.removed || s.populated === false, { timeoutMs: Math.max(1, roundBudget(round)), condition: "populated = 0" }).catch((err: unknown) => {
+        if (!(err instanceof WaitTimeoutError) && !isErrno(err, "ENOENT")) throw err;
+      });
+      return true;
+    };
+    try {
+      let killFile = false;
+      const killer = v2 && new CoreV2(v2.dir, this.fs).kill;
+      if (killer && (await killer.exists())) {
+        try {
+          await killer.write(1);
+          killFile = true;
+        } catch (err) {
+          if (!isErrno(err, "ENOENT")) throw err;
+        }
+      }
+      const canFreeze = await this.canFreeze();
+      for (let round = 0; ; round++) {
+        let pids = await this.livePids();
+        if (pids.length === 0) return;
+        if (Date.now() > deadline) throw new CgroupBusyError("kill", this.name, this.placements[0]?.dir ?? this.path, pids, await this.children().catch(() => []));
+        if (round > 0 || !killFile) {
+          // frozen, nothing can fork between reading the pids and signalling them; a vanished freezer group is skipped
+          const frozen = canFreeze && (await this.freeze({ timeoutMs: Math.max(0, deadline - Date.now()) }).then(() => true, gone));
+          if (frozen) pids = await this.livePids();
+          for (const pid of pids) {
+            try {
+              this.signal(pid, "SIGKILL");
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+            }
+          }
+          if (frozen) await this.thaw().catch(gone);
+        }
+        // No event says a v1-only group emptied (nor one whose cgroup2 side already has): bounded backoff there
+        if (!(await untilEmpty(round))) await sleep(Math.min(5 * 2 ** round, 100));
+      }
+    } finally {
+      stream?.close();
     }
   }
 
@@ -670,7 +719,8 @@ export class Cgroup {
   }
 }
 
-async function waitFor(deadline: number, file: string, done: () => Promise<boolean>): Promise<void> {
+/** Poll `done` with a short backoff until the deadline: only where the kernel raises no event (the v1 freezer). */
+async function pollUntil(deadline: number, file: string, done: () => Promise<boolean>): Promise<void> {
   for (let round = 0; !(await done()); round++) {
     if (Date.now() > deadline) throw new CgroupIoError("wait for", file, "ETIMEDOUT");
     await sleep(Math.min(2 ** round, 50));

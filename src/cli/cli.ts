@@ -4,6 +4,7 @@ import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
 import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
+import { eventsVerb } from "./commands/events.js";
 import { getVerb, setVerb } from "./commands/files.js";
 import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
 import { doctorVerb } from "./commands/doctor.js";
@@ -35,6 +36,7 @@ export const VERBS: readonly Verb[] = [
   devicesApplyVerb,
   devicesCheckVerb,
   specScanVerb,
+  eventsVerb,
 ];
 
 /** Verbs that take a sub-verb (`devices show`). */

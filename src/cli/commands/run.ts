@@ -11,6 +11,7 @@ import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { ociRunLimits } from "./run-oci.js";
+import { recordEvents, type EventRecorder } from "./events.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
 import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
@@ -129,6 +130,8 @@ export interface RunSummary {
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
+  /** With --json: the group's kernel events seen during the run (see `cgroupkit events`). */
+  readonly events?: readonly Record<string, unknown>[];
 }
 
 function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean): RunSummary {
@@ -223,6 +226,7 @@ export const runVerb: Verb = {
     if (request.confine) confinementTools(); // refused before anything on the host changes
     const relay = new SignalRelay();
     let placement: RunPlacement | undefined;
+    let recorder: EventRecorder | undefined;
     let keep = false;
     try {
       const driver = (await resolveDriver(ctx, request.group, "run")) === "systemd" ? systemdRunDriver : cgroupfsRunDriver;
@@ -231,7 +235,13 @@ export const runVerb: Verb = {
       const where = placement;
       relay.escalate = () => void where.usageGroup()?.kill().catch(() => undefined);
       let joined: Cgroup | undefined;
-      const result = await launchJoined(where.label, async (pid) => (joined = await where.join(pid)), ctx.args.command, relay, { confine: request.confine });
+      const joinAndWatch = async (pid: number) => {
+        joined = await where.join(pid);
+        // armed before the command gets the go-ahead, on the group that holds the limits (the leaf's parent on cgroupfs)
+        if (ctx.json) recorder = await recordEvents(ctx, where.usageGroup() ?? joined);
+        return joined;
+      };
+      const result = await launchJoined(where.label, joinAndWatch, ctx.args.command, relay, { confine: request.confine });
       keep = request.keep && result.started;
       const group = where.usageGroup();
       let usage: UsageSnapshot | undefined;
@@ -244,12 +254,14 @@ export const runVerb: Verb = {
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(where.label, result, usage, leafOomKills, keep, request.confine);
+        const events = recorder?.stop();
+        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine), ...(events ? { events } : {}) };
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
     } finally {
       relay.dispose();
+      recorder?.stop();
       if (!keep) await placement?.dispose();
       else await placement?.keep?.();
     }

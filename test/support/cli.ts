@@ -24,6 +24,10 @@ export function spawnCollect(command: string, args: readonly string[], options: 
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
     child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+    // A command that exits without reading its stdin makes this write fail with EPIPE: that is its business.
+    child.stdin.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") reject(err);
+    });
     child.stdin.end(options.input ?? "");
   });
 }

@@ -1,11 +1,11 @@
 // Control files by the name a user types (`memory.max`, `hugetlb.2MB.max`): the spec's manifest maps
 // the name to its generated accessor, so reads parse and writes validate through the file's codec.
-import { createRequire } from "node:module";
 import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
 import { hierarchyFor } from "../cgroup/mounts.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { UsageError, suggest } from "./args.js";
+import { readManifestFile } from "./manifest-file.js";
 
 /** One record of `generated/manifest.json`. @internal */
 export interface ManifestEntry {
@@ -29,8 +29,7 @@ let manifest: readonly ManifestEntry[] | undefined;
 
 /** The spec's manifest, shipped with the package (`cgroupkit/manifest.json`). @internal */
 export function loadManifest(): readonly ManifestEntry[] {
-  // Self-reference by package name resolves the same file from src/ (tsx) and dist/src/ (built).
-  manifest ??= createRequire(import.meta.url)("cgroupkit/manifest.json") as ManifestEntry[];
+  manifest ??= readManifestFile() as ManifestEntry[];
   return manifest;
 }
 

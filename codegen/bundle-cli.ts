@@ -8,6 +8,7 @@
 // cache (node:module enableCompileCache, Node >= 22.1) before the bundle is compiled, so a second
 // run skips the compile; on older Node the call is absent and the bundle is compiled each run.
 import { build, type Plugin } from "esbuild";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +17,36 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT_DIR = path.join(ROOT, "dist/cli");
 
 const LAUNCHER = `#!/usr/bin/env node
-// cgroupkit's executable: V8's compile cache where Node has it (22.1+), then the bundled CLI.
+// cgroupkit's executable: the bundled CLI (cli.cjs), compiled through V8's code cache.
 "use strict";
-require("node:module").enableCompileCache?.();
-require("./cli.cjs");
+const Module = require("node:module");
+if (Module.enableCompileCache) {
+  Module.enableCompileCache();
+  require("./cli.cjs");
+} else {
+  // Node < 22.1 has no compile cache of its own: use the one \`npm run build\` made next to the bundle.
+  // V8 itself only checks the source's length, so the cache names the bundle's size and mtime;
+  // V8 refuses a cache of another version or other flags, and then the bundle compiles as usual.
+  const fs = require("node:fs");
+  const vm = require("node:vm");
+  const file = __dirname + "/cli.cjs";
+  const cacheFile = file + ".v8cache";
+  const stat = fs.statSync(file);
+  const stamp = Buffer.from(\`\${stat.size}:\${stat.mtimeMs}\\n\`);
+  let cachedData;
+  try {
+    const cache = fs.readFileSync(cacheFile);
+    if (cache.subarray(0, stamp.length).equals(stamp)) cachedData = cache.subarray(stamp.length);
+  } catch {}
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  const bundle = new Module(file, module);
+  bundle.filename = file;
+  bundle.paths = Module._nodeModulePaths(__dirname);
+  if (process.env.CGROUPKIT_WRITE_CODE_CACHE === "1") {
+    process.once("exit", () => fs.writeFileSync(cacheFile, Buffer.concat([stamp, script.createCachedData()])));
+  }
+  script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(file), bundle, file, __dirname);
+}
 `;
 
 /** src/cli/manifest-file.ts as the bundle has it: the manifest inline (JSON.parse of a string is the fastest way to load it). */
@@ -51,7 +78,12 @@ export async function bundleCli(): Promise<void> {
     legalComments: "none",
     logLevel: "warning",
   });
-  fs.writeFileSync(path.join(OUT_DIR, "cgroupkit.cjs"), LAUNCHER, { mode: 0o755 });
+  const launcher = path.join(OUT_DIR, "cgroupkit.cjs");
+  fs.writeFileSync(launcher, LAUNCHER, { mode: 0o755 });
+  // The code cache for Node < 22.1: V8 caches what a run compiled, so run the help, which loads every verb.
+  fs.rmSync(path.join(OUT_DIR, "cli.cjs.v8cache"), { force: true });
+  const r = spawnSync(process.execPath, [launcher, "--help"], { env: { ...process.env, CGROUPKIT_WRITE_CODE_CACHE: "1" }, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`the bundled CLI failed its first run (--help): exit ${r.status}: ${r.stderr}`);
 }
 
 await bundleCli();

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `cgroupkit` CLI's entry (bundled into dist/cli/cli.cjs; see codegen/bundle-cli.ts).
 import { writeSync } from "node:fs";
 import { main } from "./cli.js";
@@ -8,10 +7,10 @@ import { main } from "./cli.js";
  * and not building the stream objects saves a few ms per invocation. A non-blocking descriptor
  * (EAGAIN) hands the rest, and everything after it, to the stream, so order is kept.
  */
-function writer(fd: 1 | 2, stream: NodeJS.WriteStream): (text: string) => void {
+function writer(fd: 1 | 2, streamOf: () => NodeJS.WriteStream): (text: string) => void {
   let useStream = false;
   return (text) => {
-    if (useStream) return void stream.write(text);
+    if (useStream) return void streamOf().write(text);
     const bytes = Buffer.from(text, "utf8");
     let offset = 0;
     try {
@@ -22,6 +21,7 @@ function writer(fd: 1 | 2, stream: NodeJS.WriteStream): (text: string) => void {
       if (code === "EPIPE") process.exit(process.exitCode ?? 0);
       if (code !== "EAGAIN") throw err;
       useStream = true;
+      const stream = streamOf();
       stream.on("error", (e: NodeJS.ErrnoException) => {
         if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
         throw e;
@@ -32,6 +32,6 @@ function writer(fd: 1 | 2, stream: NodeJS.WriteStream): (text: string) => void {
 }
 
 // No top-level await: the bundle is CommonJS.
-void main(process.argv.slice(2), { stdout: writer(1, process.stdout), stderr: writer(2, process.stderr) }).then((code) => {
+void main(process.argv.slice(2), { stdout: writer(1, () => process.stdout), stderr: writer(2, () => process.stderr) }).then((code) => {
   process.exitCode = code;
 });

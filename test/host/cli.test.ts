@@ -11,7 +11,8 @@ import { loadManifest, matchFileName } from "../../src/cli/control-files.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(ROOT, "dist/src/cli/main.js");
+/** The package's bin: the launcher of the bundled CLI. */
+const MAIN = path.join(ROOT, "dist/cli/cgroupkit.cjs");
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 const usable = isRoot && layout !== undefined && layout.kind !== "none" && ["memory", "pids", "devices", "cpuacct"].every((c) => layout && hierarchyFor(layout, c));
 const mountOf = (controller: string) => hierarchyFor(layout!, controller)!.mountPoint!;
@@ -93,8 +94,8 @@ function ensureBuilt(): void {
     }, 0);
   const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
   if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0 || !fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 /** A fresh test-owned parent group name, removed from every hierarchy when the test ends. */

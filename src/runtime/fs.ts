@@ -38,7 +38,8 @@ export interface CgroupFs {
   chown(path: string, uid: number, gid: number): Promise<void>;
 }
 
-function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
+/** A node:fs failure as the {@link CgroupIoError} cgroupkit reports. @internal */
+export function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
   const raw = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
   // Linux has one errno 95; libuv names it ENOTSUP, the kernel's cgroup docs EOPNOTSUPP.
   const code = raw === "ENOTSUP" ? "EOPNOTSUPP" : raw;

@@ -55,8 +55,13 @@ export interface FileMatch {
   readonly param: string | undefined;
 }
 
+// One scan of the manifest per name: `get` over many groups resolves the same names for each.
+const matchesByName = new Map<string, readonly FileMatch[]>();
+
 /** Every entry (v1 and v2) whose name or template matches `name`. @internal */
 export function matchFileName(name: string): FileMatch[] {
+  const known = matchesByName.get(name);
+  if (known) return [...known];
   const out: FileMatch[] = [];
   for (const entry of loadManifest()) {
     if (entry.file === name) out.push({ entry, param: undefined });
@@ -65,7 +70,8 @@ export function matchFileName(name: string): FileMatch[] {
       if (match) out.push({ entry, param: match[1] });
     }
   }
-  return out;
+  matchesByName.set(name, out);
+  return [...out];
 }
 
 /**

@@ -62,6 +62,8 @@ export async function resolveGroupDir(
   group: string,
   components: readonly string[],
   mount: { readonly mountPoint: string; readonly root: string },
+  /** Directories already checked in this batch (real directories, no symlink on the way): not checked again. */
+  checked?: Set<string>,
 ): Promise<ResolvedDir | undefined> {
   const rootComponents = hierarchyPathComponents(mount.root);
   if (rootComponents === undefined) return undefined;
@@ -76,10 +78,15 @@ export async function resolveGroupDir(
   let current = prefix;
   for (const component of relative) {
     current = current.endsWith("/") ? current + component : `${current}/${component}`;
+    if (checked?.has(current)) {
+      existing++;
+      continue;
+    }
     const stat = await fs.stat(current);
     if (stat === undefined) break;
     if (stat.isSymbolicLink) throw new InvalidNameError(group, `${current} is a symbolic link; cgroupkit does not follow links`);
     if (!stat.isDirectory) throw new InvalidNameError(group, `${current} exists and is not a directory`);
+    checked?.add(current);
     existing++;
   }
   return { dir, relative, existing };

@@ -4,7 +4,7 @@ import { ReadableFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
 import { openSnapshot } from "../../runtime/snapshot.js";
 import { UsageError } from "../args.js";
-import { assertKnownFile, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
+import { assertKnownFile, hierarchiesFor, isWritable, listControlFiles, resolveControlFile, writeCodecOf, type BoundFile } from "../control-files.js";
 import { CliError, groupArg, type CliContext } from "../context.js";
 import { expandGroupPattern, isGroupPattern, splitGroupsAndFiles } from "../group-args.js";
 import { renderValue } from "../output.js";
@@ -150,8 +150,12 @@ async function getOne(ctx: CliContext, name: string, names: readonly string[]): 
 async function getMany(ctx: CliContext, names: readonly string[], fileNames: readonly string[]): Promise<number> {
   const explicit = fileNames.length > 0;
   const groups: Array<{ name: string; cg: Cgroup; bound: BoundFile[] }> = [];
-  for (const name of names) {
-    const cg = await ctx.openGroup(name);
+  const layout = await ctx.layout();
+  // Only the hierarchies that can hold the files are looked up (none: let resolveControlFile say why).
+  const holders = explicit ? [...new Set(fileNames.flatMap((n) => hierarchiesFor(layout, n)))] : [];
+  const handles = await ctx.openGroups(names, { within: holders.length > 0 ? holders : undefined });
+  for (const [i, name] of names.entries()) {
+    const cg = handles[i] as Cgroup;
     const bound = explicit ? await Promise.all(fileNames.map((n) => resolveControlFile(cg, n, ctx.fs))) : await listControlFiles(cg, ctx.fs);
     for (const b of bound) if (explicit && !(b.file instanceof ReadableFile)) throw new UsageError(`${b.file.name} is write-only`, "get");
     groups.push({ name, cg, bound: bound.filter((b) => b.file instanceof ReadableFile) });
@@ -160,6 +164,8 @@ async function getMany(ctx: CliContext, names: readonly string[], fileNames: rea
   let status = 0;
   try {
     const reading = await snapshot.refresh();
+    // One write for the whole listing (hundreds of groups), not one per line.
+    const lines: string[] = [];
     const out: unknown[] = [];
     for (const r of reading.groups) {
       const g = r.group;
@@ -183,20 +189,21 @@ async function getMany(ctx: CliContext, names: readonly string[], fileNames: rea
         continue;
       }
       if (r.gone) {
-        ctx.print(`${g.name}: (gone)`);
+        lines.push(`${g.name}: (gone)`);
         continue;
       }
       const codecOf = new Map(g.bound.map((b) => [b.file.name, b.entry.codec]));
       const entries = Object.entries(r.values);
       if (explicit && fileNames.length === 1) {
-        for (const [file, value] of entries) ctx.print(renderEntry(g.name, value, codecOf.get(file) ?? ""));
+        for (const [file, value] of entries) lines.push(renderEntry(g.name, value, codecOf.get(file) ?? ""));
         continue;
       }
-      ctx.print(`${g.name}:`);
-      for (const [file, value] of entries) ctx.print(renderEntry(file, value, codecOf.get(file) ?? "", "\t"));
-      for (const [file, why] of Object.entries(failures)) ctx.print(`\t${file}: (unreadable: ${why})`);
+      lines.push(`${g.name}:`);
+      for (const [file, value] of entries) lines.push(renderEntry(file, value, codecOf.get(file) ?? "", "\t"));
+      for (const [file, why] of Object.entries(failures)) lines.push(`\t${file}: (unreadable: ${why})`);
     }
     if (ctx.json) ctx.printJson(out);
+    else if (lines.length > 0) ctx.print(`${lines.join("\n")}\n`);
   } finally {
     snapshot.close();
   }

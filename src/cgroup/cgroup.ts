@@ -133,13 +133,13 @@ function mountsInOrder(hierarchy: CgroupHierarchy): CgroupMount[] {
   return [...hierarchy.mounts].sort((a, b) => Number(b.mountPoint === hierarchy.mountPoint) - Number(a.mountPoint === hierarchy.mountPoint));
 }
 
-async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined, checked?: Set<string>): Promise<Resolved[]> {
+async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined, leafUnchecked = false): Promise<Resolved[]> {
   const components = parseGroupName(name);
   const placements: Resolved[] = [];
   for (const hierarchy of selectHierarchies(layout, controllers)) {
     let found: Resolved | undefined;
     for (const mount of mountsInOrder(hierarchy)) {
-      const resolved = await resolveGroupDir(fs, name, components, mount, checked);
+      const resolved = await resolveGroupDir(fs, name, components, mount, undefined, leafUnchecked);
       if (resolved) {
         found = { hierarchy, mount, ...resolved };
         break;
@@ -197,41 +197,55 @@ export class Cgroup {
     return `/${this.name}`;
   }
 
-  private static async prepare(name: string, options: CgroupOptions) {
+  private static async prepare(name: string, options: CgroupOptions, forCreate = false) {
     const fs = options.fs ?? nodeCgroupFs;
     parseGroupName(name);
     const layout = options.layout ?? (await readCgroupLayout({ fs }));
-    const placements = await resolvePlacements(fs, name, layout, options.controllers);
+    const placements = await resolvePlacements(fs, name, layout, options.controllers, forCreate);
     const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
     return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir })), layout, fs, signal) };
   }
 
   /**
    * Create the group (and missing parents) in every selected hierarchy; an existing group is fine.
+   * If any step fails (a name component that is a symlink or a file, a refused mkdir), the directories
+   * this call made are removed again before the error is thrown.
    * v1 cpuset: new levels get their parent's `cpuset.cpus`/`cpuset.mems` so a process can join.
    * cgroup2: the selected controllers are enabled in `cgroup.subtree_control` top-down, mount root to parent.
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
-    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
+    // The leaf is not looked up first: mkdir makes it, and an EEXIST is checked below (a directory, not a symlink).
+    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options, true);
     const chosenV2 = options.controllers?.filter((c) => layout.v2?.controllers.includes(c));
-    for (const p of placements) {
-      const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
-      const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
-      for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
-        const dir = levelDir(depth);
-        try {
-          await fs.mkdir(dir);
-        } catch (err) {
-          if (!isErrno(err, "EEXIST")) throw err;
-          const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
-          if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+    const made: string[] = [];
+    try {
+      for (const p of placements) {
+        const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
+        const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
+        for (let depth = p.existing + 1; depth <= p.relative.length; depth++) {
+          const dir = levelDir(depth);
+          try {
+            await fs.mkdir(dir);
+            made.push(dir);
+          } catch (err) {
+            if (!isErrno(err, "EEXIST")) throw err;
+            // There already (the unchecked leaf, or made concurrently): still refuse anything but a directory.
+            const stat = await fs.stat(dir);
+            if (stat?.isSymbolicLink) throw new InvalidNameError(name, `${dir} is a symbolic link; cgroupkit does not follow links`);
+            if (!stat?.isDirectory) throw new InvalidNameError(name, `${dir} exists and is not a directory`);
+            continue; // not ours: its cpuset is left as it is
+          }
+          if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
         }
-        if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
+        const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
+        if (v2Enable.length > 0) {
+          for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
+        }
       }
-      const v2Enable = p.hierarchy.version !== "v2" ? [] : (chosenV2 ?? (await new CoreV2(p.mount.mountPoint, fs).subtreeControl.read()));
-      if (v2Enable.length > 0) {
-        for (let depth = 0; depth < p.relative.length; depth++) await enableControllers(new CoreV2(levelDir(depth), fs), v2Enable);
-      }
+    } catch (err) {
+      // Restore on failure: the directories this call made go again (new and empty, deepest first), so a refused create leaves nothing.
+      for (const dir of made.reverse()) await fs.rmdir(dir).catch(() => undefined);
+      throw err;
     }
     return handle;
   }

@@ -64,6 +64,8 @@ export async function resolveGroupDir(
   mount: { readonly mountPoint: string; readonly root: string },
   /** Directories already checked in this batch (real directories, no symlink on the way): not checked again. */
   checked?: Set<string>,
+  /** Leave the last component unchecked, as missing: a create makes it with mkdir, which fails EEXIST if it is there (and then checks it). */
+  leafUnchecked = false,
 ): Promise<ResolvedDir | undefined> {
   const rootComponents = hierarchyPathComponents(mount.root);
   if (rootComponents === undefined) return undefined;
@@ -76,7 +78,8 @@ export async function resolveGroupDir(
   }
   let existing = 0;
   let current = prefix;
-  for (const component of relative) {
+  const checkedLevels = leafUnchecked ? relative.length - 1 : relative.length;
+  for (const component of relative.slice(0, checkedLevels)) {
     current = current.endsWith("/") ? current + component : `${current}/${component}`;
     if (checked?.has(current)) {
       existing++;

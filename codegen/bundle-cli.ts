@@ -14,7 +14,6 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const OUT_DIR = path.join(ROOT, "dist/cli");
 
 const LAUNCHER = `#!/usr/bin/env node
 // cgroupkit's executable: the bundled CLI (cli.cjs), compiled through V8's code cache.
@@ -60,7 +59,9 @@ const inlineManifest: Plugin = {
   },
 };
 
-export async function bundleCli(): Promise<void> {
+/** Bundle into `outDir` (default dist/cli; the bench bundles into its own build directory). */
+export async function bundleCli(outDir = path.join(ROOT, "dist/cli")): Promise<void> {
+  const OUT_DIR = path.resolve(outDir);
   fs.mkdirSync(OUT_DIR, { recursive: true });
   await build({
     entryPoints: [path.join(ROOT, "src/cli/main.ts")],
@@ -86,4 +87,4 @@ export async function bundleCli(): Promise<void> {
   if (r.status !== 0) throw new Error(`the bundled CLI failed its first run (--help): exit ${r.status}: ${r.stderr}`);
 }
 
-await bundleCli();
+await bundleCli(process.argv[2]);

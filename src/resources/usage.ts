@@ -226,7 +226,8 @@ export async function openUsageSnapshot(groups: readonly Cgroup[]): Promise<Usag
  */
 export async function readUsage(cg: Cgroup): Promise<UsageSnapshot> {
   const files = usageFiles(cg);
-  const snapshot = await openSnapshot([cg], () => files);
+  // One read each: nothing is held open, so many concurrent readUsage calls never pile up descriptors.
+  const snapshot = await openSnapshot([cg], () => files, { keepOpen: false });
   try {
     const [reading] = (await snapshot.refresh()).groups;
     if (reading!.gone) throw new CgroupIoError("read", cg.placements[0]?.dir ?? cg.path, "ENOENT");

@@ -108,15 +108,28 @@ async function dirExists(fs: CgroupFs, dir: string): Promise<boolean> {
 /**
  * Open a snapshot of `files(group)` for every group: a stable set of groups × control files, read
  * together on each {@link Snapshot.refresh} and parsed by each file's spec codec. On the real
- * cgroupfs ({@link NodeCgroupFs}) every file stays open and a refresh costs one pread(2) per file;
- * through another {@link CgroupFs} (a fake, fault injection) each refresh reads each file by path.
+ * cgroupfs ({@link NodeCgroupFs}) every file stays open (one descriptor each) and a refresh costs one
+ * pread(2) per file; through another {@link CgroupFs} (a fake, fault injection), or with `keepOpen: false`,
+ * each refresh reads each file by path.
  *
  * Groups may come and go: a group whose directory is removed is reported `gone` (not an error of the
  * snapshot) and its files are closed. A file the group does not have is `missing`; a file that fails
  * is in `errors` and the rest are still read.
  * @public
  */
-export async function openSnapshot<G, F extends SnapshotFiles>(groups: readonly G[], files: (group: G) => F, options: { readonly fs?: CgroupFs } = {}): Promise<Snapshot<G, F>> {
+export async function openSnapshot<G, F extends SnapshotFiles>(
+  groups: readonly G[],
+  files: (group: G) => F,
+  options: {
+    readonly fs?: CgroupFs;
+    /**
+     * Keep every file open between refreshes (default true: one pread per file per refresh, and one
+     * descriptor per file for the snapshot's life). `false`: each refresh opens, reads and closes each
+     * file, holding no descriptor in between (a one-shot read, or more files than the process may open).
+     */
+    readonly keepOpen?: boolean;
+  } = {},
+): Promise<Snapshot<G, F>> {
   const table: Array<GroupSlots<G>> = [];
   let closed = false;
   try {
@@ -133,7 +146,7 @@ export async function openSnapshot<G, F extends SnapshotFiles>(groups: readonly 
         const fs = options.fs ?? file.filesystem;
         const slot: Slot = { key, file, fd: -1, state: "read" };
         slots.push(slot);
-        if (!(fs instanceof NodeCgroupFs) || entry.gone) continue;
+        if (!(fs instanceof NodeCgroupFs) || entry.gone || options.keepOpen === false) continue;
         try {
           slot.fd = nodeFs.openSync(file.path, O_RDONLY | O_NOFOLLOW);
         } catch (err) {

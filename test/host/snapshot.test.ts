@@ -99,6 +99,19 @@ describe.runIf(usable)("openSnapshot on the host", () => {
     expect(r.cost.files).toBe(1);
   });
 
+  it("keepOpen: false holds no descriptor between refreshes and reads the same values", async () => {
+    const gs = await groups(2);
+    const before = openFds();
+    const snap = await openSnapshot(gs, (cg) => ({ shares: cg.v1.cpu!.shares }), { keepOpen: false });
+    expect(openFds()).toBe(before);
+    const r = await snap.refresh();
+    expect(openFds()).toBe(before);
+    expect(r.groups.map((g) => g.values.shares)).toEqual([1024n, 1024n]);
+    for (const h of gs[0]!.placements) fs.rmdirSync(h.dir);
+    expect((await snap.refresh()).groups.map((g) => g.gone)).toEqual([true, false]);
+    snap.close();
+  });
+
   it("reads the same values through a non-node CgroupFs (each refresh reads by path)", async () => {
     const spy = new FaultInjectingFs(nodeCgroupFs);
     const gs = await groups(2, spy);

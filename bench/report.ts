@@ -49,11 +49,12 @@ function ratioText(r: ContenderResult["ratio"], isReference: boolean): string {
 export function verdicts(cases: readonly CaseResult[]): Verdict[] {
   const out: Verdict[] = [];
   for (const c of cases) {
-    if (!c.target) continue;
-    for (const row of c.rows) {
-      for (const r of row.results) {
-        if (!r.ratio || !c.target.contenders.some((t) => (t.endsWith("*") ? r.name.startsWith(t.slice(0, -1)) : r.name === t))) continue;
-        out.push({ caseId: c.id, subject: row.subject, contender: r.name, ratio: r.ratio.median, vs: r.ratio.vs, maxRatio: c.target.maxRatio, met: r.ratio.median <= c.target.maxRatio });
+    for (const target of [...(c.target ? [c.target] : []), ...(c.targets ?? [])]) {
+      for (const row of c.rows) {
+        for (const r of row.results) {
+          if (!r.ratio || !target.contenders.some((t) => (t.endsWith("*") ? r.name.startsWith(t.slice(0, -1)) : r.name === t))) continue;
+          out.push({ caseId: c.id, subject: row.subject, contender: r.name, ratio: r.ratio.median, vs: r.ratio.vs, maxRatio: target.maxRatio, met: r.ratio.median <= target.maxRatio });
+        }
       }
     }
   }

@@ -43,6 +43,8 @@ export interface CaseResult {
   /** Show operations per second next to the time (files/s). */
   readonly throughputUnit?: string;
   readonly target?: { readonly contenders: readonly string[]; readonly maxRatio: number };
+  /** Several targets in one case (each its own contenders and bound); rows of the verdict table like `target`. */
+  readonly targets?: ReadonlyArray<{ readonly contenders: readonly string[]; readonly maxRatio: number }>;
   readonly rows: readonly CaseRow[];
   /** Tables of facts that are not timed comparisons (device writes, eBPF sizes). */
   readonly tables?: ReadonlyArray<{ readonly title: string; readonly header: readonly string[]; readonly rows: ReadonlyArray<readonly (string | number)[]> }>;

@@ -155,22 +155,16 @@ export type V2Accessors = { readonly [K in keyof typeof V2_CONTROLLERS]: Instanc
 
 type AccessorClass = new (dir: string, fs: CgroupFs) => object;
 
-/** An object with one lazily constructed accessor per class. */
-function lazyAccessors(classes: Readonly<Record<string, AccessorClass>>, dirFor: (controller: string) => string | undefined, fs: CgroupFs): object {
-  const accessors = {};
-  for (const [controller, Class] of Object.entries(classes)) {
-    let made: object | null = null;
-    Object.defineProperty(accessors, controller, {
-      enumerable: true,
-      get: () => {
-        if (made === null) {
-          const dir = dirFor(controller);
-          if (dir === undefined) return undefined;
-          made = new Class(dir, fs);
-        }
-        return made;
-      },
-    });
+/**
+ * One accessor per class, `undefined` where the group has no directory for it. Built when `cg.v1` or
+ * `cg.v2` is first used; an accessor is two fields, so building all of them as plain data properties
+ * costs a few µs, where lazy getters (defineProperty on a frozen object) cost ~40 µs per handle.
+ */
+function accessorsOf(classes: Readonly<Record<string, AccessorClass>>, dirFor: (controller: string) => string | undefined, fs: CgroupFs): object {
+  const accessors: Record<string, object | undefined> = {};
+  for (const controller in classes) {
+    const dir = dirFor(controller);
+    accessors[controller] = dir === undefined ? undefined : new (classes[controller] as AccessorClass)(dir, fs);
   }
   return Object.freeze(accessors);
 }
@@ -212,14 +206,18 @@ function selectHierarchies(layout: CgroupLayout, controllers: readonly string[] 
 
 interface Resolved extends CgroupPlacement, ResolvedDir {}
 
-async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined): Promise<Resolved[]> {
+/** A hierarchy's mounts, its main mount point first. */
+function mountsInOrder(hierarchy: CgroupHierarchy): CgroupMount[] {
+  return [...hierarchy.mounts].sort((a, b) => Number(b.mountPoint === hierarchy.mountPoint) - Number(a.mountPoint === hierarchy.mountPoint));
+}
+
+async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined, leafUnchecked = false): Promise<Resolved[]> {
   const components = parseGroupName(name);
   const placements: Resolved[] = [];
   for (const hierarchy of selectHierarchies(layout, controllers)) {
-    const candidates = [...hierarchy.mounts].sort((a, b) => Number(b.mountPoint === hierarchy.mountPoint) - Number(a.mountPoint === hierarchy.mountPoint));
     let found: Resolved | undefined;
-    for (const mount of candidates) {
-      const resolved = await resolveGroupDir(fs, name, components, mount);
+    for (const mount of mountsInOrder(hierarchy)) {
+      const resolved = await resolveGroupDir(fs, name, components, mount, undefined, leafUnchecked);
       if (resolved) {
         found = { hierarchy, mount, ...resolved };
         break;
@@ -253,7 +251,7 @@ export class Cgroup {
 
   /** Typed accessors of the v1 control files (`cg.v1.memory?.limitInBytes`), by controller. */
   get v1(): V1Accessors {
-    this.v1Accessors ??= lazyAccessors(
+    this.v1Accessors ??= accessorsOf(
       V1_CONTROLLERS,
       (controller) => this.placements.find((p) => p.hierarchy.version === "v1" && (controller === "core" || p.hierarchy.controllers.includes(controller)))?.dir,
       this.fs,
@@ -268,7 +266,7 @@ export class Cgroup {
   get v2(): V2Accessors {
     const dir = this.v2Placement?.dir;
     if (dir === undefined) throw new UnsupportedError(`group ${this.name} has no cgroup2 directory (layout ${this.layout.kind})`);
-    this.v2Accessors ??= lazyAccessors(V2_CONTROLLERS, () => dir, this.fs) as V2Accessors;
+    this.v2Accessors ??= accessorsOf(V2_CONTROLLERS, () => dir, this.fs) as V2Accessors;
     return this.v2Accessors;
   }
 
@@ -277,11 +275,11 @@ export class Cgroup {
     return `/${this.name}`;
   }
 
-  private static async prepare(name: string, options: CgroupOptions) {
+  private static async prepare(name: string, options: CgroupOptions, forCreate = false) {
     const fs = options.fs ?? nodeCgroupFs;
     parseGroupName(name);
     const layout = options.layout ?? (await readCgroupLayout({ fs }));
-    const placements = await resolvePlacements(fs, name, layout, options.controllers);
+    const placements = await resolvePlacements(fs, name, layout, options.controllers, forCreate);
     const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
     return { fs, layout, placements, handle: new Cgroup(name, placements.map(({ hierarchy, mount, dir }) => ({ hierarchy, mount, dir, path: `/${name}` })), layout, fs, signal) };
   }
@@ -307,11 +305,14 @@ export class Cgroup {
 
   /**
    * Create the group (and missing parents) in every selected hierarchy; an existing group is fine.
+   * If any step fails (a name component that is a symlink or a file, a refused mkdir), the directories
+   * this call made are removed again before the error is thrown.
    * v1 cpuset: new levels get their parent's `cpuset.cpus`/`cpuset.mems` so a process can join.
    * cgroup2: the selected controllers are enabled in `cgroup.subtree_control` top-down, mount root to parent.
    */
   static async create(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
-    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
+    // The leaf is not looked up first: mkdir makes it, and an EEXIST is checked there (a directory, not a symlink).
+    const { fs, layout, placements, handle } = await Cgroup.prepare(name, options, true);
     const made: string[] = [];
     const enabled: EnabledControllers[] = [];
     try {
@@ -357,6 +358,40 @@ export class Cgroup {
     const missing = placements.find((p) => p.existing < p.relative.length);
     if (missing) throw new CgroupIoError("open", missing.dir, "ENOENT");
     return handle;
+  }
+
+  /**
+   * Open several existing groups at once, each in those of the selected hierarchies that have it
+   * (a group made by `cgcreate -g memory:x` is in one hierarchy only; that is still the group).
+   * Names are resolved as {@link Cgroup.open} does (no symlink followed); a parent directory shared
+   * by several names is checked once.
+   * @throws {@link CgroupIoError} ENOENT naming a group that no selected hierarchy has
+   */
+  static async openExisting(names: readonly string[], options: CgroupOptions = {}): Promise<Cgroup[]> {
+    const fs = options.fs ?? nodeCgroupFs;
+    const layout = options.layout ?? (await readCgroupLayout({ fs }));
+    const signal = options.signal ?? ((pid: number, sig: "SIGKILL") => process.kill(pid, sig));
+    const checked = new Set<string>();
+    const out: Cgroup[] = [];
+    for (const name of names) {
+      const placements: CgroupPlacement[] = [];
+      const components = parseGroupName(name);
+      for (const hierarchy of selectHierarchies(layout, options.controllers)) {
+        for (const mount of mountsInOrder(hierarchy)) {
+          const resolved = await resolveGroupDir(fs, name, components, mount, checked);
+          if (resolved === undefined) continue;
+          if (resolved.existing === resolved.relative.length) placements.push({ hierarchy, mount, dir: resolved.dir });
+          break;
+        }
+      }
+      if (placements.length === 0) throw new CgroupIoError("open", name, "ENOENT");
+      const kept = layout.hierarchies.filter((h) => placements.some((p) => p.hierarchy === h));
+      const v1 = layout.v1.filter((h) => kept.includes(h));
+      const v2 = layout.v2 && kept.includes(layout.v2) ? layout.v2 : undefined;
+      const own: CgroupLayout = { kind: v1.length > 0 && v2 ? "hybrid" : v1.length > 0 ? "v1" : "v2", hierarchies: kept, v1, v2 };
+      out.push(new Cgroup(name, placements, own, fs, signal));
+    }
+    return out;
   }
 
   /** The placement in the hierarchy that holds a controller (`memory`, `name=systemd`), if selected. */
@@ -798,8 +833,12 @@ async function makeLevels(
       } catch (err) {
         if (!isErrno(err, "EEXIST")) throw await explainRefusal(fs, err);
         if (exclusive && depth === p.relative.length) throw new CgroupExistsError(name, dir);
-        const stat = await fs.stat(dir); // created concurrently: still refuse anything but a directory
-        if (!stat?.isDirectory || stat.isSymbolicLink) throw new InvalidNameError(name, `${dir} appeared and is not a directory`);
+        // There already (the unchecked leaf, or made concurrently): still refuse anything but a directory.
+        const stat = await fs.stat(dir);
+        if (stat?.isSymbolicLink) throw new InvalidNameError(name, `${dir} is a symbolic link; cgroupkit does not follow links`);
+        if (!stat?.isDirectory) throw new InvalidNameError(name, `${dir} exists and is not a directory`);
+        await enableAt(depth);
+        continue; // not ours: its cpuset is left as it is
       }
       if (p.hierarchy.version === "v1" && p.hierarchy.controllers.includes("cpuset")) await inheritCpuset(fs, levelDir(depth - 1), dir);
       await enableAt(depth);

@@ -63,6 +63,10 @@ export async function resolveGroupDir(
   group: string,
   components: readonly string[],
   mount: { readonly mountPoint: string; readonly root: string },
+  /** Directories already checked in this batch (real directories, no symlink on the way): not checked again. */
+  checked?: Set<string>,
+  /** Leave the last component unchecked, as missing: a create makes it with mkdir, which fails EEXIST if it is there (and then checks it). */
+  leafUnchecked = false,
 ): Promise<ResolvedDir | undefined> {
   const rootComponents = hierarchyPathComponents(mount.root);
   if (rootComponents === undefined) return undefined;
@@ -75,12 +79,18 @@ export async function resolveGroupDir(
   }
   let existing = 0;
   let current = prefix;
-  for (const component of relative) {
+  const checkedLevels = leafUnchecked ? relative.length - 1 : relative.length;
+  for (const component of relative.slice(0, checkedLevels)) {
     current = current.endsWith("/") ? current + component : `${current}/${component}`;
+    if (checked?.has(current)) {
+      existing++;
+      continue;
+    }
     const stat = await fs.stat(current);
     if (stat === undefined) break;
     if (stat.isSymbolicLink) throw new InvalidNameError(group, `${current} is a symbolic link; cgroupkit does not follow links`);
     if (!stat.isDirectory) throw new InvalidNameError(group, `${current} exists and is not a directory`);
+    checked?.add(current);
     existing++;
   }
   return { dir, relative, existing };

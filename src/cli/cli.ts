@@ -1,56 +1,65 @@
 // The cgroupkit command line: verb dispatch, --help, and errors as one line with an exit status.
+import { createRequire } from "node:module";
 import { DelegationError } from "../cgroup/delegation.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError } from "../runtime/errors.js";
 import { UsageError, parseArgs, suggest } from "./args.js";
-import { devicesApplyVerb, devicesCheckVerb, devicesShowVerb } from "./commands/devices.js";
-import { eventsVerb } from "./commands/events.js";
-import { getVerb, setVerb } from "./commands/files.js";
-import { classifyVerb, createVerb, deleteVerb } from "./commands/groups.js";
-import { doctorVerb } from "./commands/doctor.js";
-import { limitsVerb } from "./commands/limits.js";
-import { mountsVerb } from "./commands/mounts.js";
-import { execVerb, runVerb } from "./commands/run.js";
-import { gcVerb } from "./commands/gc.js";
-import { specScanVerb } from "./commands/spec-scan.js";
-import { lsVerb, treeVerb } from "./commands/tree.js";
 import { CliContext, CliError, type CliIo } from "./context.js";
 import { verbHelp, type Verb } from "./verb.js";
 
-/** Every verb, in the order --help lists them. @internal */
-export const VERBS: readonly Verb[] = [
-  runVerb,
-  execVerb,
-  createVerb,
-  deleteVerb,
-  setVerb,
-  getVerb,
-  lsVerb,
-  treeVerb,
-  mountsVerb,
-  limitsVerb,
-  doctorVerb,
-  classifyVerb,
-  gcVerb,
-  devicesShowVerb,
-  devicesApplyVerb,
-  devicesCheckVerb,
-  specScanVerb,
-  eventsVerb,
+/** A verb by name; its module (and what it imports) is loaded only when the verb runs. @internal */
+export interface VerbEntry {
+  readonly name: string;
+  readonly load: () => Promise<Verb>;
+}
+
+/**
+ * Every verb, in the order --help lists them. One line each: the name as typed and the module
+ * that defines it, imported on demand so `cgroupkit get` never loads `run`'s or `devices`' code.
+ * @internal
+ */
+export const VERBS: readonly VerbEntry[] = [
+  { name: "run", load: async () => (await import("./commands/run.js")).runVerb },
+  { name: "exec", load: async () => (await import("./commands/run.js")).execVerb },
+  { name: "create", load: async () => (await import("./commands/groups.js")).createVerb },
+  { name: "delete", load: async () => (await import("./commands/groups.js")).deleteVerb },
+  { name: "set", load: async () => (await import("./commands/files.js")).setVerb },
+  { name: "get", load: async () => (await import("./commands/files.js")).getVerb },
+  { name: "ls", load: async () => (await import("./commands/tree.js")).lsVerb },
+  { name: "tree", load: async () => (await import("./commands/tree.js")).treeVerb },
+  { name: "mounts", load: async () => (await import("./commands/mounts.js")).mountsVerb },
+  { name: "limits", load: async () => (await import("./commands/limits.js")).limitsVerb },
+  { name: "doctor", load: async () => (await import("./commands/doctor.js")).doctorVerb },
+  { name: "classify", load: async () => (await import("./commands/groups.js")).classifyVerb },
+  { name: "gc", load: async () => (await import("./commands/gc.js")).gcVerb },
+  { name: "devices show", load: async () => (await import("./commands/devices.js")).devicesShowVerb },
+  { name: "devices apply", load: async () => (await import("./commands/devices.js")).devicesApplyVerb },
+  { name: "devices check", load: async () => (await import("./commands/devices.js")).devicesCheckVerb },
+  { name: "spec scan", load: async () => (await import("./commands/spec-scan.js")).specScanVerb },
+  { name: "events", load: async () => (await import("./commands/events.js")).eventsVerb },
 ];
+
+/** Load a verb's module; the entry's name and the verb's own must agree (a wrong line in VERBS is a bug). @internal */
+export async function loadVerb(entry: VerbEntry): Promise<Verb> {
+  const verb = await entry.load();
+  if (verb.name !== entry.name) throw new Error(`verb table: ${JSON.stringify(entry.name)} loads the verb ${JSON.stringify(verb.name)}`);
+  return verb;
+}
 
 /** Verbs that take a sub-verb (`devices show`). */
 const GROUPS = new Set(VERBS.filter((v) => v.name.includes(" ")).map((v) => v.name.split(" ")[0] as string));
 
-function mainHelp(): string {
-  const width = Math.max(...VERBS.map((v) => v.name.length));
+/** The main --help: the one place every verb's module is loaded (for its summary). */
+async function mainHelp(): Promise<string> {
+  const verbs = await Promise.all(VERBS.map(loadVerb));
+  const width = Math.max(...verbs.map((v) => v.name.length));
   return [
     "cgroupkit: typed cgroup v1/v2 control from the command line (run, create, set, get, ls, devices, …)",
     "",
     "Usage: cgroupkit <verb> [options] [arguments]",
     "",
     "Verbs:",
-    ...VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`),
+    ...verbs.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`),
     "",
     "Every verb takes --help (with examples) and --json. Errors are one line on stderr;",
     "exit status 1 for a failure, 2 for a usage error (bad option, name or value).",
@@ -93,7 +102,7 @@ export function describeFailure(err: unknown, verb: string | undefined): { messa
 }
 
 /** Find the verb named at the start of argv; the rest are its arguments. */
-function findVerb(argv: readonly string[]): { verb: Verb; rest: readonly string[] } {
+function findVerb(argv: readonly string[]): { verb: VerbEntry; rest: readonly string[] } {
   const [first, second] = argv;
   if (first === undefined) throw new UsageError("missing verb");
   if (GROUPS.has(first)) {
@@ -118,16 +127,16 @@ export async function main(argv: readonly string[], io: CliIo, fs?: CgroupFs): P
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
       if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io, fs);
-      io.stdout(mainHelp());
+      io.stdout(await mainHelp());
       return argv.length === 0 ? 2 : 0;
     }
     if (argv[0] === "--version") {
-      const { createRequire } = await import("node:module");
       io.stdout(`${(createRequire(import.meta.url)("cgroupkit/package.json") as { version: string }).version}\n`);
       return 0;
     }
-    const { verb, rest } = findVerb(argv);
-    verbName = verb.name;
+    const { verb: entry, rest } = findVerb(argv);
+    verbName = entry.name;
+    const verb = await loadVerb(entry);
     const args = parseArgs(rest, verb.syntax, verb.name);
     if (args.flags.has("help")) {
       io.stdout(verbHelp(verb));

@@ -2,7 +2,7 @@
 import { Cgroup } from "../cgroup/cgroup.js";
 import { readCgroupLayout, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
 import { parseGroupName } from "../cgroup/names.js";
-import { CgroupError } from "../runtime/errors.js";
+import { CgroupIoError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import type { ParsedArgs } from "./args.js";
 import { toJson } from "./output.js";
@@ -63,33 +63,27 @@ export class CliContext {
   /**
    * Open an existing group in every mounted hierarchy that has it (a group made by
    * `cgcreate -g memory:x` exists in one hierarchy only; that is still the group).
-   * @throws CliError when no hierarchy has it
+   * @throws CliError when no hierarchy (of `within`, if given) has it
    */
-  async openGroup(name: string): Promise<Cgroup> {
-    const layout = await this.layout();
-    const components = parseGroupName(name);
-    const holding: CgroupHierarchy[] = [];
-    for (const h of layout.hierarchies) {
-      if (h.mountPoint === undefined || h.root !== "/") {
-        if (h.mountPoint !== undefined && (await existsUnder(this.fs, h, components))) holding.push(h);
-        continue;
-      }
-      const stat = await this.fs.stat(`${h.mountPoint}/${components.join("/")}`);
-      if (stat?.isDirectory && !stat.isSymbolicLink) holding.push(h);
-    }
-    if (holding.length === 0) throw new CliError(`no such group: ${name} (in none of the mounted hierarchies)`);
-    return Cgroup.open(name, { layout: layoutOf(layout, holding), fs: this.fs });
+  async openGroup(name: string, options: { readonly within?: readonly CgroupHierarchy[] } = {}): Promise<Cgroup> {
+    return (await this.openGroups([name], options))[0] as Cgroup;
   }
-}
 
-/** A group's directory under a mount whose root is not `/` (a cgroup namespace or bind mount): ask the resolver. */
-async function existsUnder(fs: CgroupFs, h: CgroupHierarchy, components: readonly string[]): Promise<boolean> {
-  try {
-    const cg = await Cgroup.open(components.join("/"), { layout: layoutOf({ kind: h.version, hierarchies: [h], v1: [], v2: undefined }, [h]), fs });
-    return cg.placements.length > 0;
-  } catch (err) {
-    if (err instanceof CgroupError) return false;
-    throw err;
+  /**
+   * Open existing groups, each as {@link CliContext.openGroup} does; parent directories they share are checked once.
+   * `within`: only the hierarchies the caller will touch (get of some files over many groups), so the others are never looked up.
+   * @throws CliError naming the first group no hierarchy has
+   */
+  async openGroups(names: readonly string[], options: { readonly within?: readonly CgroupHierarchy[] } = {}): Promise<Cgroup[]> {
+    const layout = await this.layout();
+    const mounted = (options.within ?? layout.hierarchies).filter((h) => h.mountPoint !== undefined);
+    try {
+      return await Cgroup.openExisting(names, { layout: layoutOf(layout, mounted), fs: this.fs });
+    } catch (err) {
+      if (err instanceof CgroupIoError && err.errno === "ENOENT" && err.op === "open") throw new CliError(`no such group: ${err.path} (in none of the mounted hierarchies)`);
+      if (err instanceof UnsupportedError) throw new CliError(`no such group: ${names.length === 1 ? names[0] : "…"} (no hierarchy is mounted where this process can use it)`);
+      throw err;
+    }
   }
 }
 

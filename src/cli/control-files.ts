@@ -1,11 +1,11 @@
 // Control files by the name a user types (`memory.max`, `hugetlb.2MB.max`): the spec's manifest maps
 // the name to its generated accessor, so reads parse and writes validate through the file's codec.
-import { createRequire } from "node:module";
 import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
-import { hierarchyFor } from "../cgroup/mounts.js";
+import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
 import type { CgroupFs } from "../runtime/fs.js";
 import { UsageError, suggest } from "./args.js";
+import { readManifestFile } from "./manifest-file.js";
 
 /** One record of `generated/manifest.json`. @internal */
 export interface ManifestEntry {
@@ -29,8 +29,7 @@ let manifest: readonly ManifestEntry[] | undefined;
 
 /** The spec's manifest, shipped with the package (`cgroupkit/manifest.json`). @internal */
 export function loadManifest(): readonly ManifestEntry[] {
-  // Self-reference by package name resolves the same file from src/ (tsx) and dist/src/ (built).
-  manifest ??= createRequire(import.meta.url)("cgroupkit/manifest.json") as ManifestEntry[];
+  manifest ??= readManifestFile() as ManifestEntry[];
   return manifest;
 }
 
@@ -56,8 +55,13 @@ export interface FileMatch {
   readonly param: string | undefined;
 }
 
+// One scan of the manifest per name: `get` over many groups resolves the same names for each.
+const matchesByName = new Map<string, readonly FileMatch[]>();
+
 /** Every entry (v1 and v2) whose name or template matches `name`. @internal */
 export function matchFileName(name: string): FileMatch[] {
+  const known = matchesByName.get(name);
+  if (known) return [...known];
   const out: FileMatch[] = [];
   for (const entry of loadManifest()) {
     if (entry.file === name) out.push({ entry, param: undefined });
@@ -66,7 +70,8 @@ export function matchFileName(name: string): FileMatch[] {
       if (match) out.push({ entry, param: match[1] });
     }
   }
-  return out;
+  matchesByName.set(name, out);
+  return [...out];
 }
 
 /**
@@ -95,6 +100,25 @@ function placementFor(cg: Cgroup, entry: ManifestEntry): CgroupPlacement | undef
   if (entry.controller === "core") return cg.placements.find((p) => p.hierarchy.version === "v1");
   const h = hierarchyFor(cg.layout, entry.controller);
   return h?.version === "v1" ? cg.placements.find((p) => p.hierarchy === h) : undefined;
+}
+
+/**
+ * The hierarchies that can hold a file of this name in any group: its controller's (v1 or cgroup2),
+ * every v1 hierarchy for a v1 core file (`tasks`), cgroup2 for a cgroup2 one.
+ * @internal
+ */
+export function hierarchiesFor(layout: CgroupLayout, name: string): CgroupHierarchy[] {
+  const out = new Set<CgroupHierarchy>();
+  for (const { entry } of assertKnownFile(name)) {
+    if (entry.version === "v2") {
+      if (layout.v2) out.add(layout.v2);
+    } else if (entry.controller === "core") for (const h of layout.v1) out.add(h);
+    else {
+      const h = hierarchyFor(layout, entry.controller);
+      if (h?.version === "v1") out.add(h);
+    }
+  }
+  return [...out];
 }
 
 /** The generated accessor of one entry in a group. */

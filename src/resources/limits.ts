@@ -346,6 +346,7 @@ function planIo(cg: Cgroup, io: NonNullable<ResourceLimits["io"]>, probe: Kernel
 /**
  * Apply limits to a group: every value is validated and every file checked to exist before the first write;
  * if a write fails, the earlier ones are restored to what they were and a {@link ResourceApplyError} says so.
+ * Cost per file: one read of its old value (the last file: one stat) and one write.
  * @public
  */
 export async function applyResources(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions = {}): Promise<ApplyResourcesResult> {
@@ -365,7 +366,9 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
   };
   const planned = planWrites(cg, limits, options, await probeKernel(cg, limits));
 
-  // Every file is read before the first write: a missing one stops the apply with nothing written.
+  // Every file is checked before the first write: a missing one stops the apply with nothing written.
+  // The old value is what a failed later write restores; the last write has no later one, so its file
+  // is only checked to exist (one stat, not a read).
   const skipped: Array<{ path: string; reason: string }> = [];
   const missing = (path: string, reason: string) => {
     if (options.missing === "skip") skipped.push({ path, reason });
@@ -373,9 +376,13 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
   };
   for (const a of planned.absent) missing(a.path, a.reason);
   const toWrite: RestorableWrite[] = [];
+  const lastPath = planned.writes.at(-1)?.file.path;
+  const restoredLater = new Set(planned.writes.slice(0, -1).map((w) => w.file.path));
   for (const w of planned.writes) {
-    const before = await readOld(w.file);
-    if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: w.deviceLine ? [restoreLine(before, w.deviceLine)] : w.file.restoreTexts(before) });
+    const last = w.file.path === lastPath && !restoredLater.has(w.file.path) && !oldText.has(w.file.path);
+    const before = last ? ((await w.file.exists()) ? null : undefined) : await readOld(w.file);
+    if (before === null) toWrite.push({ file: w.file, text: w.text, restore: { cannot: "the last write: nothing after it can fail" } });
+    else if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: w.deviceLine ? [restoreLine(before, w.deviceLine)] : w.file.restoreTexts(before) });
     else if (w.optional) skipped.push({ path: w.file.path, reason: "the running kernel does not show this file (written only where it exists, as runc does)" });
     else missing(w.file.path, "the running kernel does not show this file");
   }

@@ -1,8 +1,9 @@
-// Typed usage snapshots of a group, whichever version holds each controller.
+// Typed usage snapshots of groups, whichever version holds each controller, read through the
+// snapshot reader (src/runtime/snapshot.ts): one pread per file once open.
 import type { Cgroup } from "../cgroup/cgroup.js";
-import type { ReadableFile } from "../runtime/accessor.js";
 import type { Pressure } from "../runtime/codecs/index.js";
-import { CgroupIoError } from "../runtime/errors.js";
+import { CgroupError, CgroupIoError } from "../runtime/errors.js";
+import { openSnapshot, type SnapshotCost, type SnapshotFiles, type SnapshotGroup } from "../runtime/snapshot.js";
 
 /** @public */
 export interface MemoryUsage {
@@ -50,99 +51,188 @@ export interface UsageSnapshot {
   readonly pressure?: { readonly cpu?: Pressure; readonly memory?: Pressure; readonly io?: Pressure };
 }
 
-/** Read a file the running kernel may lack; a missing file is `undefined`, any other failure throws. */
-async function optional<T>(file: ReadableFile<T> | undefined): Promise<T | undefined> {
-  if (file === undefined) return undefined;
-  try {
-    return await file.read();
-  } catch (err) {
-    if (err instanceof CgroupIoError && (err.errno === "ENOENT" || err.errno === "EOPNOTSUPP")) return undefined;
-    throw err;
-  }
-}
-
 const sum = (values: Iterable<bigint | undefined>) => [...values].reduce<bigint>((a, b) => a + (b ?? 0n), 0n);
 // cpuacct.stat counts USER_HZ ticks, which Linux fixes at 100 for userspace.
 const USEC_PER_USER_HZ_TICK = 10_000n;
 
-async function memoryUsage(cg: Cgroup): Promise<MemoryUsage | undefined> {
-  const version = cg.placement("memory")?.hierarchy.version;
-  if (version === "v2") {
-    const m = cg.v2.memory;
-    const [current, peak, max, swap, events] = await Promise.all([m.current.read(), optional(m.peak), m.max.read(), optional(m.swapCurrent), m.events.read()]);
-    return { current, peak, max, swap, oomKills: events.oom_kill ?? 0n };
-  }
-  if (version === "v1") {
-    const m = cg.v1.memory!;
-    const [current, peak, max, memsw, oom] = await Promise.all([m.usageInBytes.read(), m.maxUsageInBytes.read(), m.limitInBytes.read(), optional(m.memswUsageInBytes), m.oomControl.read()]);
-    return { current, peak, max, swap: memsw === undefined ? undefined : memsw - current, oomKills: oom.oom_kill ?? 0n };
-  }
-  return undefined;
-}
-
-async function cpuUsage(cg: Cgroup): Promise<CpuUsage | undefined> {
-  if (cg.v2Placement && cg.placement("cpuacct")?.hierarchy.version !== "v1") {
-    // cpu.stat is a cgroup2 base file: usage is there even without the cpu controller.
-    const s = await optional(cg.v2.cpu.stat);
-    if (s?.usage_usec !== undefined) {
-      return { usageUsec: s.usage_usec, userUsec: s.user_usec, systemUsec: s.system_usec, throttledPeriods: s.nr_throttled, throttledUsec: s.throttled_usec };
-    }
-  }
-  const acct = cg.placement("cpuacct")?.hierarchy.version === "v1" ? cg.v1.cpuacct : undefined;
-  if (acct === undefined) return undefined;
-  const cpu = cg.placement("cpu")?.hierarchy.version === "v1" ? cg.v1.cpu : undefined;
-  const [usage, stat, throttle] = await Promise.all([acct.usage.read(), optional(acct.stat), optional(cpu?.stat)]);
+/** The files a usage snapshot reads in one group, chosen by the version that holds each controller. */
+function usageFiles(cg: Cgroup) {
+  const versionOf = (controller: string) => cg.placement(controller)?.hierarchy.version;
+  const memory = versionOf("memory");
+  const m2 = memory === "v2" ? cg.v2.memory : undefined;
+  const m1 = memory === "v1" ? cg.v1.memory : undefined;
+  // cpu.stat is a cgroup2 base file: usage is there even without the cpu controller, unless v1 cpuacct holds it.
+  const cpuOnV2 = cg.v2Placement !== undefined && versionOf("cpuacct") !== "v1";
+  const acct = !cpuOnV2 && versionOf("cpuacct") === "v1" ? cg.v1.cpuacct : undefined;
+  const cpu1 = acct && versionOf("cpu") === "v1" ? cg.v1.cpu : undefined;
+  const pids = versionOf("pids");
+  const p = pids === "v2" ? cg.v2.pids : pids === "v1" ? cg.v1.pids : undefined;
+  const io = versionOf(versionOf("blkio") === "v1" ? "blkio" : "io");
+  const io2 = io === "v2" ? cg.v2.io : undefined;
+  const blkio = io === "v1" ? cg.v1.blkio : undefined;
+  const psi = cg.v2Placement ? cg.v2 : undefined;
   return {
-    usageUsec: usage / 1000n,
-    userUsec: stat?.user === undefined ? undefined : stat.user * USEC_PER_USER_HZ_TICK,
-    systemUsec: stat?.system === undefined ? undefined : stat.system * USEC_PER_USER_HZ_TICK,
-    throttledPeriods: throttle?.nr_throttled,
-    throttledUsec: throttle?.throttled_time === undefined ? undefined : throttle.throttled_time / 1000n,
+    memoryCurrent: m2?.current,
+    memoryPeak: m2?.peak,
+    memoryMax: m2?.max,
+    memorySwapCurrent: m2?.swapCurrent,
+    memoryEvents: m2?.events,
+    memoryUsageInBytes: m1?.usageInBytes,
+    memoryMaxUsageInBytes: m1?.maxUsageInBytes,
+    memoryLimitInBytes: m1?.limitInBytes,
+    memoryMemswUsageInBytes: m1?.memswUsageInBytes,
+    memoryOomControl: m1?.oomControl,
+    cpuStatV2: cpuOnV2 ? cg.v2.cpu.stat : undefined,
+    cpuacctUsage: acct?.usage,
+    cpuacctStat: acct?.stat,
+    cpuStatV1: cpu1?.stat,
+    pidsCurrent: p?.current,
+    pidsMax: p?.max,
+    pidsPeak: p?.peak,
+    ioStat: io2?.stat,
+    blkioServiceBytes: blkio?.throttleIoServiceBytesRecursive,
+    blkioServiced: blkio?.throttleIoServicedRecursive,
+    cpuPressure: psi?.cpu.pressure,
+    memoryPressure: psi?.memory.pressure,
+    ioPressure: psi?.io.pressure,
+  } satisfies SnapshotFiles;
+}
+
+type UsageFiles = ReturnType<typeof usageFiles>;
+
+/**
+ * A group's usage from one snapshot reading. A file the group has no hierarchy for, or that the
+ * kernel does not show, leaves its part out; a required file that is missing or failed throws.
+ */
+function assembleUsage(files: UsageFiles, reading: SnapshotGroup<unknown, UsageFiles>): UsageSnapshot {
+  const v = reading.values;
+  const required = <K extends keyof UsageFiles>(key: K): NonNullable<(typeof v)[K]> => {
+    const value = v[key];
+    if (value !== undefined) return value as NonNullable<(typeof v)[K]>;
+    throw reading.errors[key] ?? new CgroupIoError("read", files[key]?.path ?? String(key), "ENOENT");
   };
-}
+  const optional = <K extends keyof UsageFiles>(key: K): (typeof v)[K] => {
+    // Absent (no hierarchy, or the kernel does not show it): undefined. A read or parse failure is not an absence.
+    const error = reading.errors[key];
+    if (error !== undefined) throw error;
+    return v[key];
+  };
 
-async function pidsUsage(cg: Cgroup): Promise<PidsUsage | undefined> {
-  const version = cg.placement("pids")?.hierarchy.version;
-  const p = version === "v2" ? cg.v2.pids : version === "v1" ? cg.v1.pids : undefined;
-  if (p === undefined || !(await p.current.exists())) return undefined;
-  const [current, max, peak] = await Promise.all([p.current.read(), p.max.read(), optional(p.peak)]);
-  return { current, max, peak };
-}
+  let memory: MemoryUsage | undefined;
+  if (files.memoryCurrent) {
+    memory = { current: required("memoryCurrent"), peak: optional("memoryPeak"), max: required("memoryMax"), swap: optional("memorySwapCurrent"), oomKills: required("memoryEvents").oom_kill ?? 0n };
+  } else if (files.memoryUsageInBytes) {
+    const current = required("memoryUsageInBytes");
+    const memsw = optional("memoryMemswUsageInBytes");
+    memory = { current, peak: required("memoryMaxUsageInBytes"), max: required("memoryLimitInBytes"), swap: memsw === undefined ? undefined : memsw - current, oomKills: required("memoryOomControl").oom_kill ?? 0n };
+  }
 
-async function ioUsage(cg: Cgroup): Promise<IoUsage | undefined> {
-  const version = cg.placement(cg.placement("blkio")?.hierarchy.version === "v1" ? "blkio" : "io")?.hierarchy.version;
-  if (version === "v2") {
-    const stat = await optional(cg.v2.io.stat);
-    if (stat === undefined) return undefined;
-    const devices = Object.values(stat);
-    return {
-      readBytes: sum(devices.map((d) => d.rbytes)),
-      writeBytes: sum(devices.map((d) => d.wbytes)),
-      readOps: sum(devices.map((d) => d.rios)),
-      writeOps: sum(devices.map((d) => d.wios)),
+  let cpu: CpuUsage | undefined;
+  const s = files.cpuStatV2 ? optional("cpuStatV2") : undefined;
+  if (s?.usage_usec !== undefined) {
+    cpu = { usageUsec: s.usage_usec, userUsec: s.user_usec, systemUsec: s.system_usec, throttledPeriods: s.nr_throttled, throttledUsec: s.throttled_usec };
+  } else if (files.cpuacctUsage) {
+    const stat = optional("cpuacctStat");
+    const throttle = optional("cpuStatV1");
+    cpu = {
+      usageUsec: required("cpuacctUsage") / 1000n,
+      userUsec: stat?.user === undefined ? undefined : stat.user * USEC_PER_USER_HZ_TICK,
+      systemUsec: stat?.system === undefined ? undefined : stat.system * USEC_PER_USER_HZ_TICK,
+      throttledPeriods: throttle?.nr_throttled,
+      throttledUsec: throttle?.throttled_time === undefined ? undefined : throttle.throttled_time / 1000n,
     };
   }
-  if (version === "v1") {
-    const b = cg.v1.blkio!;
-    const [bytes, ops] = await Promise.all([optional(b.throttleIoServiceBytesRecursive), optional(b.throttleIoServicedRecursive)]);
-    if (bytes === undefined || ops === undefined) return undefined;
-    const total = (stat: typeof bytes, op: string) => sum(Object.values(stat.devices).map((d) => d[op]));
-    return { readBytes: total(bytes, "Read"), writeBytes: total(bytes, "Write"), readOps: total(ops, "Read"), writeOps: total(ops, "Write") };
+
+  // pids.current is absent on a kernel (or a group) without pids accounting: no pids part then.
+  const pids: PidsUsage | undefined = files.pidsCurrent && !reading.missing.includes("pidsCurrent") ? { current: required("pidsCurrent"), max: required("pidsMax"), peak: optional("pidsPeak") } : undefined;
+
+  let io: IoUsage | undefined;
+  const ioStat = files.ioStat ? optional("ioStat") : undefined;
+  if (ioStat !== undefined) {
+    const devices = Object.values(ioStat);
+    io = { readBytes: sum(devices.map((d) => d.rbytes)), writeBytes: sum(devices.map((d) => d.wbytes)), readOps: sum(devices.map((d) => d.rios)), writeOps: sum(devices.map((d) => d.wios)) };
+  } else if (files.blkioServiceBytes) {
+    const bytes = optional("blkioServiceBytes");
+    const ops = optional("blkioServiced");
+    if (bytes !== undefined && ops !== undefined) {
+      const total = (stat: typeof bytes, op: string) => sum(Object.values(stat.devices).map((d) => d[op]));
+      io = { readBytes: total(bytes, "Read"), writeBytes: total(bytes, "Write"), readOps: total(ops, "Read"), writeOps: total(ops, "Write") };
+    }
   }
-  return undefined;
+
+  const [cpuPsi, memoryPsi, ioPsi] = [optional("cpuPressure"), optional("memoryPressure"), optional("ioPressure")];
+  const pressure = cpuPsi || memoryPsi || ioPsi ? { cpu: cpuPsi, memory: memoryPsi, io: ioPsi } : undefined;
+  return { memory, cpu, pids, io, pressure };
 }
 
-async function pressure(cg: Cgroup): Promise<UsageSnapshot["pressure"]> {
-  if (!cg.v2Placement) return undefined;
-  const [cpu, memory, io] = await Promise.all([optional(cg.v2.cpu.pressure), optional(cg.v2.memory.pressure), optional(cg.v2.io.pressure)]);
-  return cpu || memory || io ? { cpu, memory, io } : undefined;
+/** One group in a usage snapshot refresh. @public */
+export interface GroupUsage {
+  readonly group: Cgroup;
+  /** The group was removed (its usage is then undefined). */
+  readonly gone: boolean;
+  readonly usage?: UsageSnapshot;
+  /** Why this group's usage could not be read (a required file failed); the other groups are unaffected. */
+  readonly error?: CgroupError;
 }
 
 /**
- * A typed usage snapshot of memory, cpu, pids, io and pressure, read in parallel from whichever version holds each.
+ * Usage of a fixed set of groups, kept open for repeated reading (a monitor, a metrics endpoint):
+ * each refresh costs one pread per file on the real cgroupfs, and reports that cost.
+ * @public
+ */
+export interface UsageSnapshotReader {
+  readonly groups: readonly Cgroup[];
+  refresh(): Promise<{ readonly groups: readonly GroupUsage[]; readonly cost: SnapshotCost }>;
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Open the usage files (memory, cpu, pids, io, pressure) of every group once; refresh reads them all.
+ * A group removed meanwhile is reported `gone`, not an error.
+ * @public
+ */
+export async function openUsageSnapshot(groups: readonly Cgroup[]): Promise<UsageSnapshotReader> {
+  const filesOf = new Map<Cgroup, UsageFiles>();
+  const snapshot = await openSnapshot(groups, (cg) => {
+    const files = usageFiles(cg);
+    filesOf.set(cg, files);
+    return files;
+  });
+  return {
+    groups,
+    async refresh() {
+      const reading = await snapshot.refresh();
+      const out = reading.groups.map((g): GroupUsage => {
+        if (g.gone) return { group: g.group, gone: true };
+        try {
+          return { group: g.group, gone: false, usage: assembleUsage(filesOf.get(g.group)!, g) };
+        } catch (err) {
+          if (!(err instanceof CgroupError)) throw err;
+          return { group: g.group, gone: false, error: err };
+        }
+      });
+      return { groups: out, cost: reading.cost };
+    },
+    close: () => snapshot.close(),
+    [Symbol.dispose]: () => snapshot.close(),
+  };
+}
+
+/**
+ * A typed usage snapshot of memory, cpu, pids, io and pressure, from whichever version holds each.
+ * For repeated reading of many groups, {@link openUsageSnapshot} keeps the files open.
  * @public
  */
 export async function readUsage(cg: Cgroup): Promise<UsageSnapshot> {
-  const [memory, cpu, pids, io, psi] = await Promise.all([memoryUsage(cg), cpuUsage(cg), pidsUsage(cg), ioUsage(cg), pressure(cg)]);
-  return { memory, cpu, pids, io, pressure: psi };
+  const files = usageFiles(cg);
+  // One read each: nothing is held open, so many concurrent readUsage calls never pile up descriptors.
+  const snapshot = await openSnapshot([cg], () => files, { keepOpen: false });
+  try {
+    const [reading] = (await snapshot.refresh()).groups;
+    if (reading!.gone) throw new CgroupIoError("read", cg.placements[0]?.dir ?? cg.path, "ENOENT");
+    return assembleUsage(files, reading!);
+  } finally {
+    snapshot.close();
+  }
 }

@@ -34,6 +34,11 @@ export abstract class ControlFile {
     protected readonly fs: CgroupFs,
   ) {}
 
+  /** The filesystem this file is read and written through. */
+  get filesystem(): CgroupFs {
+    return this.fs;
+  }
+
   /** Absolute path of the file. */
   get path(): string {
     return `${this.dir}/${this.name}`;
@@ -58,6 +63,11 @@ export class ReadableFile<R> extends ControlFile {
 
   readRawSync(): string {
     return this.fs.readFileSync(this.path);
+  }
+
+  /** Parse text as this file's codec does (what {@link ReadableFile.read} does after reading). */
+  parse(text: string): R {
+    return this.readCodec.parse(text, this.name);
   }
 
   /** Read and parse. */

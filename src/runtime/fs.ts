@@ -43,7 +43,8 @@ export interface CgroupFs {
   statfs?(path: string): Promise<{ readonly type: number }>;
 }
 
-function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
+/** A node:fs failure as the {@link CgroupIoError} cgroupkit reports. @internal */
+export function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
   const raw = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
   // Linux has one errno 95; libuv names it ENOTSUP, the kernel's cgroup docs EOPNOTSUPP.
   const code = raw === "ENOTSUP" ? "EOPNOTSUPP" : raw;
@@ -118,9 +119,12 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  // Served synchronously, as reads are: a cgroupfs lookup or listing is kernfs walking memory it holds
+  // (never a disk), far cheaper than the thread-pool round trip of fs.promises (name resolution and
+  // removal make one per path level and per directory).
   async readdir(path: string): Promise<CgroupDirEntry[]> {
     try {
-      const entries = await fsp.readdir(path, { withFileTypes: true });
+      const entries = nodeFs.readdirSync(path, { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() }));
     } catch (err) {
       throw ioError("readdir", path, err);
@@ -128,19 +132,15 @@ export class NodeCgroupFs implements CgroupFs {
   }
 
   async stat(path: string): Promise<CgroupStat | undefined> {
+    // throwIfNoEntry: false spares building an exception for the common "not there" answer.
+    let s: nodeFs.Stats | undefined;
     try {
-      const s = await fsp.lstat(path);
-      return {
-        isDirectory: s.isDirectory(),
-        isSymbolicLink: s.isSymbolicLink(),
-        mode: s.mode & 0o7777,
-        uid: s.uid,
-        gid: s.gid,
-      };
+      s = nodeFs.lstatSync(path, { throwIfNoEntry: false });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw ioError("stat", path, err);
     }
+    if (s === undefined) return undefined;
+    return { isDirectory: s.isDirectory(), isSymbolicLink: s.isSymbolicLink(), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {

@@ -6,3 +6,4 @@ export * from "./codec.js";
 export * from "./codecs/index.js";
 export * from "./accessor.js";
 export * from "./device-rule.js";
+export * from "./snapshot.js";

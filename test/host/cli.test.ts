@@ -198,6 +198,45 @@ describe.runIf(usable).concurrent("cgroupkit CLI on the host (spawned, as root)"
     expect(all.stdout).toMatch(/^memory\.stat:\n\tcache \d+\n/m);
   });
 
+  it("get over many groups in one process: several GROUP arguments, patterns, JSON, a typo'd file, groups first", async (context) => {
+    const prefix = testParent(context);
+    for (const n of ["a1", "a2", "b1"]) expect((await cgk("create", `${prefix}/lxc/${n}`)).status).toBe(0);
+    fs.writeFileSync(`${mountOf("pids")}/${prefix}/lxc/a2/pids.max`, "7");
+    const [pattern, several, json, blocks, none, typo, order] = await Promise.all([
+      cgk("get", `${prefix}/lxc/a*`, "pids.max"),
+      cgk("get", `${prefix}/lxc/b1`, `/${prefix}/lxc/a2`, "pids.max"),
+      cgk("get", "--json", `${prefix}/lxc/*`, "pids.max", "memory.limit_in_bytes"),
+      cgk("get", `${prefix}/lxc/[ab]1`, "pids.max", "pids.current"),
+      cgk("get", `${prefix}/lxc/z*`, "pids.max"),
+      cgk("get", `${prefix}/lxc/a1`, `${prefix}/lxc/a2`, "pids.mux"),
+      cgk("get", `${prefix}/lxc/a1`, "pids.max", `${prefix}/lxc/a2`),
+    ]);
+    expect(pattern).toMatchObject({ status: 0, stderr: "", stdout: `${prefix}/lxc/a1: max\n${prefix}/lxc/a2: 7\n` });
+    expect(several).toMatchObject({ status: 0, stdout: `${prefix}/lxc/b1: max\n${prefix}/lxc/a2: 7\n` });
+    const parsed = JSON.parse(json.stdout) as Array<{ group: string; files: Record<string, unknown> }>;
+    expect(parsed.map((g) => [g.group, g.files["pids.max"]])).toEqual([
+      [`${prefix}/lxc/a1`, "max"],
+      [`${prefix}/lxc/a2`, 7],
+      [`${prefix}/lxc/b1`, "max"],
+    ]);
+    expect(String(parsed[0]!.files["memory.limit_in_bytes"])).toMatch(/^(max|\d+)$/);
+    expect(blocks.stdout).toBe(`${prefix}/lxc/a1:\n\tpids.max: max\n\tpids.current: 0\n${prefix}/lxc/b1:\n\tpids.max: max\n\tpids.current: 0\n`);
+    expectOneLineError(none, 1, /^cgroupkit get: no group matches ".*\/lxc\/z\*" \(in none of the mounted hierarchies\)\n$/);
+    expectOneLineError(typo, 2, /^cgroupkit get: unknown control file "pids\.mux": not in the spec \(did you mean pids\.max\?\)/);
+    expectOneLineError(order, 2, /groups come first/);
+  });
+
+  it("get over many groups: a file one group lacks is reported on stderr, exit 1, and the others still print", async (context) => {
+    const prefix = testParent(context);
+    expect((await cgk("create", `${prefix}/full`)).status).toBe(0);
+    expect((await cgk("create", "-g", "memory", `${prefix}/memonly`)).status).toBe(0);
+    const r = await cgk("get", `${prefix}/*`, "memory.limit_in_bytes", "pids.max");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^${prefix}/full:\n\tmemory\.limit_in_bytes: (max|\\d+)\n\tpids\.max: max\n${prefix}/memonly:\n\tmemory\.limit_in_bytes: (max|\\d+)\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^cgroupkit get: pids\\.max: this kernel does not show the file in ${prefix}/memonly `));
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   it("set: an unknown file, a value out of range, a read-only file, a name with '..' change nothing (exit 2); the kernel's refusal is exit 1", async (context) => {
     const prefix = testParent(context);
     const g = `${prefix}/web`;

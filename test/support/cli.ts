@@ -1,11 +1,12 @@
-// The built CLI as a user runs it: spawned from dist/, rebuilt first when a source file is newer.
+// The built CLI as a user runs it: the package's bin, spawned from dist/; built once per test run, before any worker starts.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-export const MAIN = path.join(ROOT, "dist/src/cli/main.js");
+/** The package's bin: the launcher of the bundled CLI. */
+export const MAIN = path.join(ROOT, "dist/cli/cgroupkit.cjs");
 
 export interface Result {
   readonly status: number | null;
@@ -32,7 +33,11 @@ export function spawnCollect(command: string, args: readonly string[], options: 
   });
 }
 
-/** Rebuild dist/ when a source file is newer than the built CLI, so the spawned binary is this tree's. */
+/**
+ * Rebuild dist/ (`npm run build`) when a source file is newer than the built CLI, so the spawned binary is
+ * this tree's. Called by the run's global setup only: a build while test files spawn the CLI would let them
+ * load half-written files, so a test worker that finds the build stale fails instead of building.
+ */
 export function ensureBuilt(): void {
   const newest = (dir: string): number =>
     fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
@@ -40,9 +45,10 @@ export function ensureBuilt(): void {
       return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
     }, 0);
   const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8" });
-  if (!fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")), fs.statSync(path.join(ROOT, "codegen/bundle-cli.ts")).mtimeMs)) return;
+  if (process.env.VITEST_WORKER_ID !== undefined) throw new Error(`${MAIN} is older than the sources: the test run's global setup builds it (npm run build)`);
+  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
+  if (r.status !== 0 || !fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 /**

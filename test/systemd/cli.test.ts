@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CGROUP_ROOT, leftoverCgroupkitState, run, showUnit, startSleeper, startTransientUnit, testUnitName, waitFor } from "./support/systemd.js";
 
-const MAIN = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
+const MAIN = path.resolve(import.meta.dirname, "../../dist/cli/cgroupkit.cjs");
 const DENIED = "/dev/nullb0";
 
 beforeAll(() => {

@@ -7,7 +7,7 @@
 //   (every argument goes to vitest, so `-t <name>` works too).
 // - The VM's `/` is an overlay (tmpfs upper layer) over the host's read-only `/`, so the project is
 //   at the same path as on the host (`process.cwd()` is the project root), writable, and every
-//   write is lost at poweroff. Build first (`npm run build`) for tests that spawn dist/src/cli/main.js.
+//   write is lost at poweroff. Build first (`npm run build`) for tests that spawn the CLI (dist/cli/cgroupkit.cjs).
 // - The tests run as root in `ci.service` (cgroup `/system.slice/ci.service`), with the host's node
 //   (`process.execPath`), one file at a time in one worker; `CI=true`, so a skipped test fails the lane.
 // - The system bus is at /run/dbus/system_bus_socket. uid 1000 exists (the host's user or

@@ -201,8 +201,24 @@ describe("Cgroup.create / open", () => {
     host.fs.clearLog();
     const again = await Cgroup.create("libvirt/lxc/web1", host.options);
     expect(again.placements.map((p) => p.dir)).toEqual(cg.placements.map((p) => p.dir));
-    expect(host.fs.calls("mkdir")).toHaveLength(0);
+    // The leaf is not looked up before its mkdir (a new group's usual case costs a call less); here each mkdir finds it (EEXIST) and nothing changes.
+    expect(host.fs.calls("mkdir").map((c) => c.path)).toEqual(cg.placements.map((p) => p.dir));
     expect(host.fs.writes).toHaveLength(0);
+  });
+
+  it("create refuses a leaf that is a symlink or a file, without following it", async () => {
+    const host = fakeHost("hybrid");
+    const first = await Cgroup.create("a", host.options);
+    // In the last hierarchy, so the earlier ones have had their mkdir: those are removed again.
+    const last = first.placements.at(-1)!.dir;
+    fs.symlinkSync("/tmp", `${last}/link`);
+    fs.writeFileSync(`${last}/file`, "");
+    host.fs.clearLog();
+    await expect(Cgroup.create("a/link", host.options)).rejects.toThrow(/a\/link is a symbolic link; cgroupkit does not follow links/);
+    await expect(Cgroup.create("a/file", host.options)).rejects.toThrow(/a\/file exists and is not a directory/);
+    for (const p of first.placements.slice(0, -1)) expect(fs.readdirSync(p.dir).filter((e) => e === "link" || e === "file")).toEqual([]);
+    expect(fs.lstatSync(`${last}/link`).isSymbolicLink()).toBe(true); // never followed, never touched
+    expect(host.fs.writes.filter((w) => !w.path.includes("cpuset."))).toEqual([]);
   });
 
   it("v1 cpuset: new levels inherit cpus and mems from their parent", async () => {

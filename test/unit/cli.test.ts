@@ -6,7 +6,7 @@ import { V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
 import { DevicePolicy } from "../../src/devices/policy.js";
 import { DEVICE_PRESET_NAMES, devicePreset } from "../../src/devices/presets.js";
 import { UsageError, parseArgs, type VerbSyntax } from "../../src/cli/args.js";
-import { VERBS, describeFailure, main } from "../../src/cli/cli.js";
+import { VERBS, describeFailure, loadVerb, main } from "../../src/cli/cli.js";
 import { explainDecision } from "../../src/cli/commands/devices.js";
 import { runRequest, runVerb, summaryLine } from "../../src/cli/commands/run.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
@@ -179,7 +179,7 @@ describe("text → codec values", () => {
 });
 
 describe("run's options", () => {
-  const parsed = (...argv: string[]) => runRequest(parseArgs([...argv, "--", "true"], VERBS.find((v) => v.name === "run")!.syntax, "run"), {});
+  const parsed = (...argv: string[]) => runRequest(parseArgs([...argv, "--", "true"], runVerb.syntax, "run"), {});
 
   it("converts sizes, the OCI memory+swap total, CPU percentages and counts", () => {
     const r = parsed("--memory", "64M", "--memory-swap", "96M", "--cpu-quota", "50%", "--cpu-weight", "200", "--pids", "10", "--devices", "container", "--parent", "p", "--name", "n");
@@ -194,7 +194,7 @@ describe("run's options", () => {
   });
 
   it("takes the parent from CGROUPKIT_PARENT when --parent is absent", () => {
-    const syntax = VERBS.find((v) => v.name === "run")!.syntax;
+    const syntax = runVerb.syntax;
     expect(runRequest(parseArgs(["--name", "x", "--", "true"], syntax, "run"), { CGROUPKIT_PARENT: "cgroupkit-test-a" }).group).toBe("cgroupkit-test-a/x");
     expect(runRequest(parseArgs(["--parent", "b", "--name", "x", "--", "true"], syntax, "run"), { CGROUPKIT_PARENT: "a" }).group).toBe("b/x");
   });
@@ -277,7 +277,7 @@ describe("output", () => {
 
 describe("main: help, usage errors and error lines", () => {
   it("prints help with examples for every verb, exit 0", async () => {
-    for (const verb of VERBS) {
+    for (const verb of await Promise.all(VERBS.map(loadVerb))) {
       const { status, stdout, stderr } = await cli(...verb.name.split(" "), "--help");
       expect({ verb: verb.name, status, stderr }).toEqual({ verb: verb.name, status: 0, stderr: "" });
       expect(stdout).toContain(`cgroupkit ${verb.usage[0]}`);

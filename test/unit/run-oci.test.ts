@@ -4,8 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../../src/cli/args.js";
-import { runRequest } from "../../src/cli/commands/run.js";
-import { VERBS } from "../../src/cli/cli.js";
+import { runRequest, runVerb } from "../../src/cli/commands/run.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -20,7 +19,7 @@ function file(content: unknown): string {
   return p;
 }
 
-const request = (...argv: string[]) => runRequest(parseArgs([...argv, "--", "true"], VERBS.find((v) => v.name === "run")!.syntax, "run"), {});
+const request = (...argv: string[]) => runRequest(parseArgs([...argv, "--", "true"], runVerb.syntax, "run"), {});
 
 describe("run --oci", () => {
   it("takes the limits of a linux.resources object, or of a config.json", () => {

@@ -12,7 +12,7 @@ import { ESCAPE_SCRIPT, escapeResults } from "../support/escape.js";
 import { removeTree, testName } from "../support/host.js";
 import { ROOT } from "./support/v2.js";
 
-const MAIN = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
+const MAIN = path.resolve(import.meta.dirname, "../../dist/cli/cgroupkit.cjs");
 let scratch: string;
 let node: string;
 const prefixes: string[] = [];

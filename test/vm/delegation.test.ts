@@ -10,7 +10,7 @@ import { testName } from "../support/host.js";
 import { cleanupGroups, enableAll, exited, procs, read, readWords, ROOT, spawnIn, track, until, write } from "./support/v2.js";
 
 const PROJECT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(PROJECT, "dist/src/cli/main.js");
+const MAIN = path.join(PROJECT, "dist/cli/cgroupkit.cjs");
 const LIBRARY = path.join(PROJECT, "dist/src/index.js");
 const UID = 1000;
 const CONTROLLERS = ["cpu", "memory", "pids"];

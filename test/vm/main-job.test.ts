@@ -15,7 +15,7 @@ import { readUsage } from "../../src/resources/usage.js";
 import { testName } from "../support/host.js";
 import { ROOT, cleanupGroups, exited, keyed, read, spawnIn, track, until } from "./support/v2.js";
 
-const MAIN = path.resolve(import.meta.dirname, "../../dist/src/cli/main.js");
+const MAIN = path.resolve(import.meta.dirname, "../../dist/cli/cgroupkit.cjs");
 const MiB = 1024 * 1024;
 /** The VM's null_blk disk: a device no preset allows, which root opens freely outside a group. */
 const DENIED = "/dev/nullb0";

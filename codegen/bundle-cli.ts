@@ -87,4 +87,17 @@ export async function bundleCli(outDir = path.join(ROOT, "dist/cli")): Promise<v
   if (r.status !== 0) throw new Error(`the bundled CLI failed its first run (--help): exit ${r.status}: ${r.stderr}`);
 }
 
+/**
+ * The unbundled entry (tsc's dist/src/cli/main.js, the bin before 0.2) stays executable: an npx cache made
+ * before the bin moved still links there, and would otherwise hand the file to sh.
+ */
+function keepUnbundledEntryExecutable(): void {
+  const entry = path.join(ROOT, "dist/src/cli/main.js");
+  if (!fs.existsSync(entry)) return;
+  const text = fs.readFileSync(entry, "utf8");
+  if (!text.startsWith("#!")) fs.writeFileSync(entry, `#!/usr/bin/env node\n${text}`);
+  fs.chmodSync(entry, 0o755);
+}
+
 await bundleCli(process.argv[2]);
+if (process.argv[2] === undefined) keepUnbundledEntryExecutable();

@@ -122,6 +122,9 @@ function diff(before: Readonly<Record<string, bigint>> | undefined, after: Reado
 }
 
 /** One file whose counters are re-read on notification, in order. */
+/** When to read memory.oom_control again after its eventfd fired (ms): the kill is counted after the signal. */
+const OOM_COUNT_REREAD_MS = [20, 200, 1000] as const;
+
 class Source {
   last: Readonly<Record<string, bigint>> | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -338,7 +341,11 @@ export class CgroupEventStream implements AsyncIterable<CgroupEvent> {
         if (revents & (POLLERR | POLLHUP | POLLNVAL)) return gone();
         drainEventFd(efd);
         // The kernel also signals the eventfd once when the group is removed: re-reading tells which.
-        void source.refresh((values, delta) => this.emit(source, values, delta), gone, (err) => this.queue.fail(err));
+        // It signals an OOM before the killer has counted its kill in oom_kill, so a read at once can miss the
+        // kill: read again a little later (each read reports only counters that moved).
+        const refresh = () => void source.refresh((values, delta) => this.emit(source, values, delta), gone, (err) => this.queue.fail(err));
+        refresh();
+        for (const ms of OOM_COUNT_REREAD_MS) setTimeout(() => placement.alive && refresh(), ms).unref();
       },
     });
   }

@@ -38,7 +38,7 @@ export interface ScrapeCost {
   readonly series: number;
   /** Groups exported, all hierarchies together. */
   readonly groups: number;
-  /** Descriptors held open between scrapes. */
+  /** Control files tracked between scrapes (held open where the group shows them). */
   readonly openFiles: number;
   /** Wall time of the walk, the reads and the conversion to samples, in seconds. */
   readonly seconds: number;
@@ -86,7 +86,7 @@ export const SCRAPE_FAMILIES = {
   directories: SCRAPE_FAMILY("cgroupkit_scrape_directories_listed", "Group directories listed by this scrape to find new and removed groups."),
   errors: SCRAPE_FAMILY("cgroupkit_scrape_file_errors", "Control files that failed to read or parse in this scrape."),
   groups: SCRAPE_FAMILY("cgroupkit_scrape_groups", "Groups exported by this scrape, by hierarchy.", ["hierarchy"]),
-  openFiles: SCRAPE_FAMILY("cgroupkit_scrape_open_files", "Control files held open between scrapes."),
+  openFiles: SCRAPE_FAMILY("cgroupkit_scrape_open_files", "Control files kept for the next scrape (held open where the group shows them)."),
   duration: SCRAPE_FAMILY("cgroupkit_scrape_duration_seconds", "Wall time of this scrape: the walk, the reads and the conversion (not the text formatting)."),
 } as const;
 
@@ -115,8 +115,10 @@ interface Entry {
   /** Group name without the leading `/`; `""` is the hierarchy root. */
   readonly name: string;
   readonly dir: string;
-  /** No longer found by the walk, or found gone by a read: not exported, its files closed at the next compaction. */
+  /** No longer found by the walk, or found gone by a read: not exported (the snapshot closes a gone group's files). */
   dead: boolean;
+  /** Control files tracked for it (held open where the group shows them). */
+  files: number;
 }
 
 /** The files one group offers in one hierarchy; a v2 file whose controller is not enabled there is simply missing. */
@@ -173,7 +175,6 @@ type Values = Readonly<Record<string, unknown>>;
 interface Batch {
   readonly entries: Entry[];
   readonly snapshot: Snapshot<Entry, AnyFiles>;
-  readonly open: number;
 }
 
 const NS_PER_S = 1e9;
@@ -273,8 +274,9 @@ export interface MetricsCollector {
 }
 
 // Reopen everything as one snapshot when this many batches have piled up, or when dead entries
-// (removed groups whose descriptors are still open) outnumber a quarter of the live ones.
+// (removed groups, still walked over by each refresh) outnumber a quarter of the live ones.
 const MAX_BATCHES = 8;
+const MIN_DEAD_TO_COMPACT = 64;
 
 /**
  * Open a collector over every group at and under `root` in each hierarchy that holds memory, cpu,
@@ -316,17 +318,16 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
   };
 
   const openBatch = async (entries: Entry[]): Promise<Batch> => {
-    let open = 0;
     const snapshot = await openSnapshot<Entry, AnyFiles>(
       entries,
       (e) => {
         const files = filesOf(e, fs);
-        for (const f of Object.values(files)) if (f !== undefined) open++;
+        e.files = Object.values(files).filter((f) => f !== undefined).length;
         return files;
       },
       { fs },
     );
-    return { entries, snapshot, open };
+    return { entries, snapshot };
   };
 
   const closeAll = () => {
@@ -350,12 +351,12 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
     const fresh: Entry[] = [];
     for (const [key, f] of found) {
       if (known.has(key)) continue;
-      const entry: Entry = { key, target: f.target, name: f.name, dir: f.dir, dead: false };
+      const entry: Entry = { key, target: f.target, name: f.name, dir: f.dir, dead: false, files: 0 };
       known.set(key, entry);
       fresh.push(entry);
     }
     const dead = batches.reduce((n, b) => n + b.entries.filter((e) => e.dead).length, 0);
-    if (batches.length >= MAX_BATCHES || dead > known.size / 4) {
+    if (batches.length >= MAX_BATCHES || (dead >= MIN_DEAD_TO_COMPACT && dead > known.size / 4)) {
       closeAll();
       if (known.size > 0) batches.push(await openBatch([...known.values()]));
     } else if (fresh.length > 0) batches.push(await openBatch(fresh));
@@ -406,7 +407,7 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
       errors,
       series: samples.length,
       groups: [...groupsBy.values()].reduce((a, b) => a + b, 0),
-      openFiles: batches.reduce((n, b) => n + b.open, 0),
+      openFiles: [...known.values()].reduce((n, e) => n + e.files, 0),
       seconds,
     };
     const S = SCRAPE_FAMILIES;

@@ -2,12 +2,13 @@
 // controller we export, read through the snapshot reader (one pread per open file per scrape).
 // Each (hierarchy, group) pair is its own series set: on a hybrid host a v1 memory group and the
 // cgroup2 group of the same name are different groups, and the `hierarchy` label says which is which.
+import * as nodeFs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { BlkioV1, CpuacctV1, CpuV1, CpuV2, IoV2, MemoryV1, MemoryV2, PidsV1, PidsV2 } from "../../generated/index.js";
 import type { CgroupHierarchy, CgroupLayout } from "../cgroup/mounts.js";
 import type { ReadableFile } from "../runtime/accessor.js";
 import { CgroupError } from "../runtime/errors.js";
-import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
+import { NodeCgroupFs, nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { openSnapshot, type Snapshot, type SnapshotFiles, type SnapshotGroup } from "../runtime/snapshot.js";
 
 /** A metric family as the exposition writes it. @internal */
@@ -30,15 +31,17 @@ export interface ScrapeCost {
   /** Control files read (one pread each). */
   readonly files: number;
   readonly bytes: number;
-  /** Group directories listed to find groups that appeared. */
+  /** Group directories listed (those whose link count changed, and new ones). */
   readonly directories: number;
+  /** Group directories stat'd to see whether their subdirectories changed. */
+  readonly stats: number;
   /** Files that failed to read or parse (the rest are still exported). */
   readonly errors: number;
   /** Series exported. */
   readonly series: number;
   /** Groups exported, all hierarchies together. */
   readonly groups: number;
-  /** Control files tracked between scrapes (held open where the group shows them). */
+  /** Control files held open between scrapes (a file a v2 group does not show is counted but not open). */
   readonly openFiles: number;
   /** Wall time of the walk, the reads and the conversion to samples, in seconds. */
   readonly seconds: number;
@@ -83,10 +86,11 @@ const SCRAPE_FAMILY = (name: string, help: string, labels: readonly string[] = [
 export const SCRAPE_FAMILIES = {
   files: SCRAPE_FAMILY("cgroupkit_scrape_files_read", "Control files read by this scrape (one pread each)."),
   bytes: SCRAPE_FAMILY("cgroupkit_scrape_bytes_read", "Bytes the kernel returned to this scrape."),
-  directories: SCRAPE_FAMILY("cgroupkit_scrape_directories_listed", "Group directories listed by this scrape to find new and removed groups."),
+  directories: SCRAPE_FAMILY("cgroupkit_scrape_directories_listed", "Group directories listed by this scrape (new ones, and those whose subdirectories changed)."),
+  stats: SCRAPE_FAMILY("cgroupkit_scrape_directories_checked", "Group directories this scrape lstat'd to see whether their subdirectories changed."),
   errors: SCRAPE_FAMILY("cgroupkit_scrape_file_errors", "Control files that failed to read or parse in this scrape."),
   groups: SCRAPE_FAMILY("cgroupkit_scrape_groups", "Groups exported by this scrape, by hierarchy.", ["hierarchy"]),
-  openFiles: SCRAPE_FAMILY("cgroupkit_scrape_open_files", "Control files kept for the next scrape (held open where the group shows them)."),
+  openFiles: SCRAPE_FAMILY("cgroupkit_scrape_open_files", "Control files held open for the next scrape (past the descriptor budget, groups are read by path)."),
   duration: SCRAPE_FAMILY("cgroupkit_scrape_duration_seconds", "Wall time of this scrape: the walk, the reads and the conversion (not the text formatting)."),
 } as const;
 
@@ -117,32 +121,38 @@ interface Entry {
   readonly dir: string;
   /** No longer found by the walk, or found gone by a read: not exported (the snapshot closes a gone group's files). */
   dead: boolean;
-  /** Control files tracked for it (held open where the group shows them). */
+  /** Control files tracked for it. */
   files: number;
+  /** Its files are held open between scrapes (false: read by path, past the descriptor budget). */
+  held: boolean;
 }
 
-/** The files one group offers in one hierarchy; a v2 file whose controller is not enabled there is simply missing. */
-function filesOf(entry: Entry, fs: CgroupFs) {
+/**
+ * The files one group offers in one hierarchy. On cgroup2 a controller's files exist only where the
+ * parent enables it: `controllers` is the group's cgroup.controllers (read once, when it is opened).
+ */
+function filesOf(entry: Entry, fs: CgroupFs, controllers: ReadonlySet<string>) {
   const { hierarchy } = entry.target;
   const dir = entry.dir;
   if (hierarchy.version === "v2") {
     const cpu = new CpuV2(dir, fs);
-    const memory = new MemoryV2(dir, fs);
-    const pids = new PidsV2(dir, fs);
+    const memory = controllers.has("memory") ? new MemoryV2(dir, fs) : undefined;
+    const pids = controllers.has("pids") ? new PidsV2(dir, fs) : undefined;
     const io = new IoV2(dir, fs);
     return {
       cpuStatV2: cpu.stat,
-      memoryCurrent: memory.current,
-      memoryMax: memory.max,
-      memoryPeak: memory.peak,
-      memoryEvents: memory.events,
-      memorySwapCurrent: memory.swapCurrent,
-      pidsCurrent: pids.current,
-      pidsMax: pids.max,
-      pidsEvents: pids.events,
-      ioStat: io.stat,
+      memoryCurrent: memory?.current,
+      memoryMax: memory?.max,
+      memoryPeak: memory?.peak,
+      memoryEvents: memory?.events,
+      memorySwapCurrent: memory?.swapCurrent,
+      pidsCurrent: pids?.current,
+      pidsMax: pids?.max,
+      pidsEvents: pids?.events,
+      ioStat: controllers.has("io") ? io.stat : undefined,
+      // PSI files are cgroup2 core files: present in every group when the kernel has PSI.
       cpuPressure: cpu.pressure,
-      memoryPressure: memory.pressure,
+      memoryPressure: new MemoryV2(dir, fs).pressure,
       ioPressure: io.pressure,
     } satisfies SnapshotFiles;
   }
@@ -257,6 +267,20 @@ function samplesOf(entry: Entry, v: Values, out: MetricSample[]): void {
   }
 }
 
+/**
+ * Descriptors the collector may hold: the process's soft RLIMIT_NOFILE (node raises it to the hard
+ * limit at start) less 1024 for sockets and everything else; 4096 when /proc does not say.
+ */
+function descriptorBudget(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(nodeFs.readFileSync("/proc/self/limits", "utf8"));
+    const soft = m?.[1] === "unlimited" ? 1 << 20 : Number(m?.[1] ?? 4096);
+    return Math.max(0, soft - 1024);
+  } catch {
+    return 4096;
+  }
+}
+
 /** Options of {@link openMetricsCollector}. @internal */
 export interface MetricsCollectorOptions {
   readonly layout: CgroupLayout;
@@ -293,43 +317,99 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
   let batches: Batch[] = [];
   let closed = false;
 
-  /** Every group directory at and under root, by key; counts the directories listed. */
-  const walk = async (): Promise<{ found: Map<string, { target: Target; name: string; dir: string }>; directories: number }> => {
-    const found = new Map<string, { target: Target; name: string; dir: string }>();
+  // A cgroupfs directory's link count is 2 + its subdirectories (kernfs keeps it so): a directory
+  // whose count is unchanged since it was listed still has the same children, unless one of them
+  // was removed and another made meanwhile; a removed child shows up as a gone group, and then its
+  // parent is listed again (`relist`). So a scrape lstats each directory and lists only those that changed.
+  const listed = new Map<string, { readonly nlink: number; readonly children: readonly string[] }>();
+  const relist = new Set<string>();
+  const canStat = fs instanceof NodeCgroupFs;
+
+  type Found = Map<string, { target: Target; name: string; dir: string }>;
+  /** Every group directory at and under root, by key; counts the directories listed and stat'd. */
+  const walk = async (): Promise<{ found: Found; directories: number; stats: number }> => {
+    const found: Found = new Map();
+    const seen = new Set<string>();
     let directories = 0;
-    const visit = async (target: Target, dir: string, name: string): Promise<void> => {
-      found.set(`${target.label}\0${name}`, { target, name, dir });
-      let entries;
+    let stats = 0;
+    const list = async (dir: string, nlink: number): Promise<readonly string[] | undefined> => {
       try {
-        entries = await fs.readdir(dir);
+        const children = (await fs.readdir(dir)).filter((e) => e.isDirectory).map((e) => e.name);
         directories++;
+        if (nlink >= 0) listed.set(dir, { nlink, children });
+        return children;
       } catch (err) {
-        if (err instanceof CgroupError && (err.code === "ENOENT" || err.code === "ENODEV")) return; // removed while we looked
+        if (err instanceof CgroupError && (err.code === "ENOENT" || err.code === "ENODEV")) return undefined;
         throw err;
       }
-      for (const e of entries) if (e.isDirectory) await visit(target, `${dir}/${e.name}`, name === "" ? e.name : `${name}/${e.name}`);
+    };
+    /** False when the directory is gone. */
+    const visit = async (target: Target, dir: string, name: string): Promise<boolean> => {
+      let nlink = -1;
+      if (canStat) {
+        try {
+          nlink = nodeFs.lstatSync(dir).nlink;
+          stats++;
+        } catch {
+          return false; // removed while we looked
+        }
+      }
+      found.set(`${target.label}\0${name}`, { target, name, dir });
+      seen.add(dir);
+      const before = listed.get(dir);
+      const cached = before !== undefined && nlink >= 0 && before.nlink === nlink && !relist.has(dir);
+      const children = cached ? before.children : await list(dir, nlink);
+      if (children === undefined) return true;
+      const childName = (child: string) => (name === "" ? child : `${name}/${child}`);
+      let vanished = false;
+      for (const child of children) if (!(await visit(target, `${dir}/${child}`, childName(child)))) vanished = true;
+      // A listed child is gone while the link count stayed: another was made in its place. List again.
+      if (cached && vanished) {
+        for (const child of (await list(dir, nlink)) ?? []) if (!children.includes(child)) await visit(target, `${dir}/${child}`, childName(child));
+      }
+      return true;
     };
     for (const target of targets) {
       const dir = root === "" ? target.mountPoint : `${target.mountPoint}/${root}`;
       const stat = await fs.stat(dir);
       if (stat?.isDirectory && !stat.isSymbolicLink) await visit(target, dir, root);
     }
-    return { found, directories };
+    relist.clear();
+    for (const dir of listed.keys()) if (!seen.has(dir)) listed.delete(dir);
+    return { found, directories, stats };
   };
 
-  const openBatch = async (entries: Entry[]): Promise<Batch> => {
-    const snapshot = await openSnapshot<Entry, AnyFiles>(
-      entries,
-      (e) => {
-        const files = filesOf(e, fs);
-        e.files = Object.values(files).filter((f) => f !== undefined).length;
-        return files;
-      },
-      { fs },
-    );
-    return { entries, snapshot };
+  const budget = descriptorBudget();
+  const v2Controllers = async (e: Entry): Promise<ReadonlySet<string>> => {
+    if (e.target.hierarchy.version !== "v2") return new Set();
+    try {
+      return new Set((await fs.readFile(`${e.dir}/cgroup.controllers`)).split(/\s+/).filter(Boolean));
+    } catch {
+      return new Set(); // removed meanwhile: the snapshot finds it gone
+    }
+  };
+  /** Open snapshots of new entries: one descriptor per file while they fit the budget; the rest read by path (open, pread, close). */
+  const openBatches = async (entries: Entry[]): Promise<Batch[]> => {
+    const filesBy = new Map<Entry, AnyFiles>();
+    let room = budget - heldFiles();
+    const held: Entry[] = [];
+    const byPath: Entry[] = [];
+    for (const e of entries) {
+      const files = filesOf(e, fs, await v2Controllers(e));
+      filesBy.set(e, files);
+      e.files = Object.values(files).filter((f) => f !== undefined).length;
+      e.held = e.files <= room;
+      if (e.held) room -= e.files;
+      (e.held ? held : byPath).push(e);
+    }
+    const out: Batch[] = [];
+    for (const [list, keepOpen] of [[held, true], [byPath, false]] as const) {
+      if (list.length > 0) out.push({ entries: list, snapshot: await openSnapshot<Entry, AnyFiles>(list, (e) => filesBy.get(e)!, { fs, keepOpen }) });
+    }
+    return out;
   };
 
+  const heldFiles = () => batches.reduce((n, b) => n + b.entries.reduce((m, e) => m + (e.held && !e.dead ? e.files : 0), 0), 0);
   const closeAll = () => {
     for (const b of batches) b.snapshot.close();
     batches = [];
@@ -341,73 +421,82 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
   const scrape = async (): Promise<Scrape> => {
     if (closed) throw new CgroupError("ERR_CLOSED", "metrics collector: scrape after close");
     const start = performance.now();
-    const { found, directories } = await walk();
-    for (const [key, entry] of known) {
-      if (!found.has(key)) {
-        entry.dead = true;
-        known.delete(key);
-      }
-    }
-    const fresh: Entry[] = [];
-    for (const [key, f] of found) {
-      if (known.has(key)) continue;
-      const entry: Entry = { key, target: f.target, name: f.name, dir: f.dir, dead: false, files: 0 };
-      known.set(key, entry);
-      fresh.push(entry);
-    }
-    const dead = batches.reduce((n, b) => n + b.entries.filter((e) => e.dead).length, 0);
-    if (batches.length >= MAX_BATCHES || (dead >= MIN_DEAD_TO_COMPACT && dead > known.size / 4)) {
-      closeAll();
-      if (known.size > 0) batches.push(await openBatch([...known.values()]));
-    } else if (fresh.length > 0) batches.push(await openBatch(fresh));
-
     const samples: MetricSample[] = [];
     let files = 0;
     let bytes = 0;
     let errors = 0;
+    let directories = 0;
+    let stats = 0;
     const groupsBy = new Map<string, number>(targets.map((t) => [t.label, 0]));
-    const take = (readings: ReadonlyArray<SnapshotGroup<Entry, AnyFiles>>, recreated: Entry[]) => {
-      for (const r of readings) {
-        const entry = r.group;
-        if (entry.dead) continue;
-        if (r.gone) {
-          // Removed and made again under the same name since the last walk: reopen it now.
+
+    /** Walk, drop what the walk no longer finds, open what it finds new; returns the new batches. */
+    const discover = async (mayCompact: boolean): Promise<Batch[]> => {
+      const w = await walk();
+      directories += w.directories;
+      stats += w.stats;
+      for (const [key, entry] of known) {
+        if (!w.found.has(key)) {
           entry.dead = true;
-          known.delete(entry.key);
-          if (found.has(entry.key)) recreated.push(entry);
-          continue;
+          known.delete(key);
         }
-        errors += Object.keys(r.errors).length;
-        groupsBy.set(entry.target.label, (groupsBy.get(entry.target.label) ?? 0) + 1);
-        samplesOf(entry, r.values as Values, samples);
       }
+      const fresh: Entry[] = [];
+      for (const [key, f] of w.found) {
+        if (known.has(key)) continue;
+        const entry: Entry = { key, target: f.target, name: f.name, dir: f.dir, dead: false, files: 0, held: false };
+        known.set(key, entry);
+        fresh.push(entry);
+      }
+      const dead = batches.reduce((n, b) => n + b.entries.filter((e) => e.dead).length, 0);
+      if (mayCompact && (batches.length >= MAX_BATCHES || (dead >= MIN_DEAD_TO_COMPACT && dead > known.size / 4))) {
+        closeAll();
+        if (known.size > 0) batches.push(...(await openBatches([...known.values()])));
+        return batches;
+      }
+      const opened = fresh.length > 0 ? await openBatches(fresh) : [];
+      batches.push(...opened);
+      return opened;
     };
-    const recreated: Entry[] = [];
-    for (const b of batches) {
-      const reading = await b.snapshot.refresh();
-      files += reading.cost.files;
-      bytes += reading.cost.bytes;
-      take(reading.groups, recreated);
-    }
-    if (recreated.length > 0) {
-      const again = recreated.map((e): Entry => ({ ...e, dead: false }));
-      for (const e of again) known.set(e.key, e);
-      const batch = await openBatch(again);
-      batches.push(batch);
-      const reading = await batch.snapshot.refresh();
-      files += reading.cost.files;
-      bytes += reading.cost.bytes;
-      take(reading.groups, []);
-    }
+    /** Refresh batches into samples; true when a group was found gone (its parent is listed again). */
+    const read = async (list: readonly Batch[]): Promise<boolean> => {
+      let goneSeen = false;
+      for (const b of list) {
+        const reading = await b.snapshot.refresh();
+        files += reading.cost.files;
+        bytes += reading.cost.bytes;
+        for (const r of reading.groups) {
+          const entry = r.group;
+          if (entry.dead) continue;
+          if (r.gone) {
+            entry.dead = true;
+            known.delete(entry.key);
+            relist.add(entry.dir.slice(0, entry.dir.lastIndexOf("/")));
+            relist.add(entry.dir);
+            goneSeen = true;
+            continue;
+          }
+          errors += Object.keys(r.errors).length;
+          groupsBy.set(entry.target.label, (groupsBy.get(entry.target.label) ?? 0) + 1);
+          samplesOf(entry, r.values as Values, samples);
+        }
+      }
+      return goneSeen;
+    };
+
+    await discover(true);
+    // A group gone since the walk: list its parent again now, so a group made in its place (or
+    // beside it, leaving the link count as it was) is in this scrape, not the next.
+    if (await read(batches)) await read(await discover(false));
     const seconds = (performance.now() - start) / 1000;
     const cost: ScrapeCost = {
       files,
       bytes,
       directories,
+      stats,
       errors,
       series: samples.length,
       groups: [...groupsBy.values()].reduce((a, b) => a + b, 0),
-      openFiles: [...known.values()].reduce((n, e) => n + e.files, 0),
+      openFiles: heldFiles(),
       seconds,
     };
     const S = SCRAPE_FAMILIES;
@@ -415,6 +504,7 @@ export async function openMetricsCollector(options: MetricsCollectorOptions): Pr
       { family: S.files, labels: {}, value: cost.files },
       { family: S.bytes, labels: {}, value: cost.bytes },
       { family: S.directories, labels: {}, value: cost.directories },
+      { family: S.stats, labels: {}, value: cost.stats },
       { family: S.errors, labels: {}, value: cost.errors },
       ...[...groupsBy].map(([hierarchy, n]) => ({ family: S.groups, labels: { hierarchy }, value: n })),
       { family: S.openFiles, labels: {}, value: cost.openFiles },

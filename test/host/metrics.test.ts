@@ -149,7 +149,9 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
     }
     // The scrape's own cost.
     expect(first.get("cgroupkit_scrape_files_read")).toBeGreaterThan(0);
-    expect(first.get("cgroupkit_scrape_directories_listed")).toBeGreaterThanOrEqual(3);
+    // Opening listed every directory; the first scrape only lstats them (their link counts are unchanged).
+    expect(first.get("cgroupkit_scrape_directories_checked")).toBeGreaterThanOrEqual(3 * 2);
+    expect(first.get("cgroupkit_scrape_directories_listed")).toBe(0);
     expect(first.get("cgroupkit_scrape_duration_seconds")).toBeGreaterThan(0);
     expect(first.get("cgroupkit_scrape_file_errors")).toBe(0);
     expect(first.get(series("cgroupkit_scrape_groups", { hierarchy: mem.hierarchy }))).toBe(3);
@@ -162,6 +164,8 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
     expect(second.get(series("cgroupkit_memory_limit_bytes", label("late", mem.hierarchy)))).toBe(48 * 2 ** 20);
     expect([...second.keys()].filter((k) => k.includes(`group="/${prefix}/steady"`))).toEqual([]);
     expect(second.get(series("cgroupkit_scrape_groups", { hierarchy: mem.hierarchy }))).toBe(3);
+    // The parent's link count changed (one child out, one in) and late is new: both listed, in each hierarchy.
+    expect(second.get("cgroupkit_scrape_directories_listed")).toBeGreaterThanOrEqual(2 * 2);
     expect(second.get("cgroupkit_scrape_open_files")).toBe(first.get("cgroupkit_scrape_open_files"));
     // Files stay open between scrapes: the server holds hog's limit file, and a scrape with nothing new opens nothing.
     const fds = () => fs.readdirSync(`/proc/${server.child.pid}/fd`).map((fd) => { try { return fs.readlinkSync(`/proc/${server.child.pid}/fd/${fd}`); } catch { return ""; } });
@@ -170,6 +174,7 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
     expect(held).toContain(limitFile);
     const third = await scrape(server.url);
     expect(third.get("cgroupkit_scrape_files_read")).toBe(second.get("cgroupkit_scrape_files_read"));
+    expect(third.get("cgroupkit_scrape_directories_listed")).toBe(0);
     expect(fds().filter((l) => l.startsWith("/sys/fs/cgroup")).sort()).toEqual(held.filter((l) => l.startsWith("/sys/fs/cgroup")).sort());
 
     const stopped = await server.stop("SIGINT");

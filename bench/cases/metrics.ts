@@ -46,7 +46,7 @@ export async function metricsCase(ctx: BenchContext): Promise<CaseResult> {
           { name: "prom-client render of one scrape's samples", ops: 1, run: async () => void (text = await exposition.render(steady.samples)) },
           { name: "GET /metrics work: scrape + render", ops: 1, run: async () => void (text = await exposition.render((await c.scrape()).samples)) },
         ],
-        { rounds: ctx.quick ? 3 : n >= 1000 ? 5 : 15, warmup: 1 },
+        { rounds: ctx.quick ? 3 : n >= 1000 ? 5 : 15, warmup: n >= 1000 ? 2 : 1 },
       );
       const ms = (name: string) => (results.find((r) => r.name.startsWith(name))!.perOp.median * 1000).toFixed(2);
       const cost = last!.cost;

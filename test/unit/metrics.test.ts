@@ -1,6 +1,6 @@
 // serve-metrics' pure parts: --listen parsing, format negotiation, and prom-client's text for our samples.
 import { describe, expect, it } from "vitest";
-import { FAMILIES, SCRAPE_FAMILIES } from "../../src/metrics/collector.js";
+import { FAMILIES, SCRAPE_FAMILIES, type MetricSample } from "../../src/metrics/collector.js";
 import { createExposition, negotiateFormat } from "../../src/metrics/exposition.js";
 import { parseListen } from "../../src/metrics/server.js";
 
@@ -27,7 +27,7 @@ describe("exposition", () => {
     expect(negotiateFormat("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5")).toBe("openmetrics");
   });
 
-  const samples = [
+  const samples: MetricSample[] = [
     { family: FAMILIES.memoryLimit, labels: { group: '/we"ird\\name', hierarchy: "memory" }, value: Infinity },
     { family: FAMILIES.memoryEvents, labels: { group: "/a", hierarchy: "unified", event: "oom_kill" }, value: 3 },
     { family: FAMILIES.memoryEvents, labels: { group: "/a", hierarchy: "unified", event: "max" }, value: 0 },

@@ -100,7 +100,7 @@ export async function metricsCase(ctx: BenchContext): Promise<CaseResult> {
     ],
     notes: [
       `Each of the N groups exists in ${mounts.length} hierarchies (${mounts.map((m) => path.basename(m)).join(", ")}): a (hierarchy, group) pair is its own set of series, so groups × hierarchies is what a scrape exports, plus the parent.`,
-      "collector.scrape() lists every group directory (to pick up new groups and drop removed ones), then preads each held file once at offset 0 and converts the values to samples; the files were opened by the first scrape (last column), as a running server has them.",
+      "collector.scrape() lstats every group directory (a cgroupfs directory's link count is 2 + its subdirectories: it is listed again only when that changed, or when a child vanished), then preads each held file once at offset 0 and converts the values to samples; the files were opened by the first scrape (last column), as a running server has them. Past the descriptor limit (RLIMIT_NOFILE less 1024) the remaining groups are read by path.",
       "render is prom-client's Registry (reset, set/inc per sample, text); GET /metrics does scrape + render. `hand-written` is a bench-only formatter of the same text, the yardstick for what prom-client costs. Times are medians of interleaved rounds.",
     ],
   };

@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
+import { openMetricsCollector, type Scrape } from "../../src/metrics/collector.js";
+import { FaultInjectingFs } from "../../src/runtime/fault-fs.js";
+import { nodeCgroupFs } from "../../src/runtime/fs.js";
 import { CLI_MAIN, ensureBuilt } from "../support/build.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
@@ -138,6 +141,17 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
     expect(first.get(series("cgroupkit_pids_limit", label("steady", pidsLabel)))).toBe(37);
     expect(first.get(series("cgroupkit_pids_limit", label("hog", pidsLabel)))).toBe(Infinity);
     expect(first.get(series("cgroupkit_pids_current", label("steady", pidsLabel)))).toBe(Number(fs.readFileSync(`${pidsDir.dir}/pids.current`, "utf8")));
+    // Each hierarchy's figure from its own file: hog has no process left, so its CPU totals are still.
+    const cpuacct = hog.placement("cpuacct");
+    if (cpuacct?.hierarchy.version === "v1") {
+      const cpuLabel = cpuacct.hierarchy.controllers.join(",");
+      expect(first.get(series("cgroupkit_cpu_usage_seconds_total", label("hog", cpuLabel)))).toBe(Number(fs.readFileSync(`${cpuacct.dir}/cpuacct.usage`, "utf8")) / 1e9);
+    }
+    const unified = hog.v2Placement;
+    if (unified) {
+      const usec = Number(/^usage_usec (\d+)$/m.exec(fs.readFileSync(`${unified.dir}/cpu.stat`, "utf8"))![1]);
+      expect(first.get(series("cgroupkit_cpu_usage_seconds_total", label("hog", "unified")))).toBe(usec / 1e6);
+    }
     // The parent (the root given) is exported too, and nothing outside it.
     expect(first.has(series("cgroupkit_memory_usage_bytes", { group: `/${prefix}`, hierarchy: mem.hierarchy }))).toBe(true);
     expect([...first.keys()].filter((k) => /group="/.test(k) && !k.includes(`group="/${prefix}`))).toEqual([]);
@@ -181,6 +195,32 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toMatch(/stopped \(SIGINT\)\n$/);
     expect(stopped.stderr).toBe("");
+  });
+
+  it("the collector through a CgroupFs that is not node's (reads by path, lists every directory) gives the same samples", async () => {
+    const prefix = testParent();
+    const a = await Cgroup.create(`${prefix}/a`, { controllers: ["memory", "pids"], layout });
+    await limitMemory(a, 32n << 20n);
+    const sampleText = (s: Scrape) => s.samples.filter((x) => !x.family.name.startsWith("cgroupkit_scrape_") && !/usage_bytes|peak_bytes|seconds_total/.test(x.family.name)).map((x) => `${x.family.name}${JSON.stringify(x.labels)} ${x.value}`).sort();
+    const direct = await openMetricsCollector({ layout: layout!, root: prefix });
+    const faulty = new FaultInjectingFs(nodeCgroupFs);
+    const viaFs = await openMetricsCollector({ layout: layout!, root: prefix, fs: faulty });
+    try {
+      const [d, f] = [await direct.scrape(), await viaFs.scrape()];
+      expect(sampleText(f)).toEqual(sampleText(d));
+      expect(sampleText(d).some((l) => l.startsWith(`cgroupkit_memory_limit_bytes{"group":"/${prefix}/a"`) && l.endsWith(` ${32 * 2 ** 20}`))).toBe(true);
+      expect(f.cost.files).toBe(d.cost.files);
+      expect(f.cost.directories).toBeGreaterThan(0); // no link counts through another CgroupFs: every directory is listed
+      // A failing file is counted and the rest still exported.
+      faulty.inject({ op: "read", path: new RegExp(`${prefix}/a/memory\\.(limit_in_bytes|max)$`), errno: "EIO", times: Infinity });
+      const broken = await viaFs.scrape();
+      expect(broken.cost.errors).toBe(1);
+      expect(sampleText(broken).filter((l) => l.startsWith(`cgroupkit_memory_limit_bytes{"group":"/${prefix}/a"`))).toEqual([]);
+      expect(sampleText(broken).some((l) => l.startsWith(`cgroupkit_memory_events_total{"group":"/${prefix}/a"`))).toBe(true);
+    } finally {
+      direct.close();
+      viaFs.close();
+    }
   });
 
   it("negotiates OpenMetrics, and answers 404 off /metrics", async () => {

@@ -10,6 +10,7 @@ import { codegenCase } from "./cases/codegen.js";
 import { devicesCase } from "./cases/devices.js";
 import { eventsCase } from "./cases/events.js";
 import { lifecycleCase } from "./cases/lifecycle.js";
+import { metricsCase } from "./cases/metrics.js";
 import { readCase } from "./cases/read.js";
 import { snapshotCase } from "./cases/snapshot.js";
 import { BenchGroups, hostHierarchies } from "./groups.js";
@@ -26,13 +27,14 @@ const CASES = {
   lifecycle: { run: lifecycleCase, needsRoot: true, needsBuild: false },
   devices: { run: devicesCase, needsRoot: true, needsBuild: false },
   events: { run: eventsCase, needsRoot: true, needsBuild: false },
+  metrics: { run: metricsCase, needsRoot: true, needsBuild: false },
   codegen: { run: codegenCase, needsRoot: false, needsBuild: true },
   cli: { run: cliCase, needsRoot: true, needsBuild: true },
 } as const;
 type CaseId = keyof typeof CASES;
 
 const USAGE = `Usage: npm run bench [-- options]   (as root: the cases create and remove cgroups)
-  --only=read,snapshot,lifecycle,devices,events,codegen,cli   run some cases (default: all, in that order)
+  --only=read,snapshot,lifecycle,devices,events,metrics,codegen,cli   run some cases (default: all, in that order)
   --quick          fewer rounds and smaller N: a smoke run, not for publishing
   --out=DIR        where latest.json / latest.md go (default bench/results)
   --cli-all        run \`cgroupkit get\` over all 200 groups for real (200 processes) instead of estimating it

@@ -70,8 +70,8 @@ export async function bundleCli(outDir = path.join(ROOT, "dist/cli")): Promise<v
     platform: "node",
     format: "cjs",
     target: "node20.19",
-    // Loaded on first use (eBPF, the OCI parser, the D-Bus client) and resolved from node_modules, as the library does.
-    external: ["koffi", "zod", "@particle/dbus-next", "cgroupkit/*"],
+    // Loaded on first use (eBPF, the OCI parser, the D-Bus client, serve-metrics' exposition) and resolved from node_modules, as the library does.
+    external: ["koffi", "zod", "@particle/dbus-next", "prom-client", "cgroupkit/*"],
     // The sources are ESM: import.meta.url is the bundle's own URL (createRequire resolves cgroupkit/manifest.json from the package).
     define: { "import.meta.url": "__cgroupkitBundleUrl" },
     banner: { js: `"use strict";\nconst __cgroupkitBundleUrl = require("node:url").pathToFileURL(__filename).href;` },

@@ -1,6 +1,6 @@
 // cgroupkit as a user runs it: the built executable, spawned, on the host's real hierarchies, as root.
 // Every group lives under a random cgroupkit-test-* parent that is removed after each test.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -12,12 +12,13 @@ import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
+import { groupSpecOption, groupSpecs, hasGroupSpec, singleGroupSpec, specHierarchies } from "../libcgroup.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
   readonly group: string;
   readonly limits: ResourceLimits;
-  /** Undefined for `--devices none`. */
+  /** The device policy to apply (`--devices allow-all` is an explicit open one). */
   readonly devices: NamedPolicy | undefined;
   readonly keep: boolean;
 }
@@ -87,7 +88,7 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
-  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
+  return { group, limits, devices: policyArg(devicesText), keep: args.flags.has("keep") };
 }
 
 /** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */
@@ -107,9 +108,11 @@ export interface RunSummary {
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
+  /** The device policy applied; `open` when it allows every device (`--devices allow-all`). */
+  readonly devices?: { readonly policy: string; readonly open: boolean };
 }
 
-function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean): RunSummary {
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean, devices: NamedPolicy | undefined): RunSummary {
   const oomKills = usage?.memory?.oomKills ?? 0n;
   return {
     group,
@@ -121,7 +124,13 @@ function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | u
     ...(usage?.memory ? { memory: { peak: usage.memory.peak, max: usage.memory.max, oomKills } } : {}),
     ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
     ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
+    ...(devices ? { devices: { policy: devices.source, open: isOpenPolicy(devices) } } : {}),
   };
+}
+
+/** Whether a policy lets every device through (default allow, nothing denied). */
+function isOpenPolicy(devices: NamedPolicy): boolean {
+  return devices.policy.defaultAllow && devices.policy.exceptions.length === 0;
 }
 
 /** One line: how it ended, then the figures. @internal */
@@ -134,7 +143,8 @@ export function summaryLine(s: RunSummary): string {
     parts.push(`OOM kills ${s.memory.oomKills}`);
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}`;
+  const open = s.devices?.open ? `; device ACL open: every device allowed (${s.devices.policy})` : "";
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${open}`;
 }
 
 const RUN_OPTIONS = [
@@ -146,7 +156,7 @@ const RUN_OPTIONS = [
   { name: "cpu-shares", takes: "value", valueName: "S", help: "CPU shares 2..262144 (v2: converted to cpu.weight)" },
   { name: "cpu-quota", takes: "value", valueName: "PCT", help: "CPU time per 100 ms period as a percentage of one CPU: 50%, 200%" },
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
-  { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
+  { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, a JSON policy file, or allow-all (every device: an open ACL)" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
 ] as const;
 
@@ -189,7 +199,7 @@ export const runVerb: Verb = {
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(where.label, result, usage, keep);
+        const summary = summarize(where.label, result, usage, keep, request.devices);
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
@@ -204,19 +214,31 @@ export const runVerb: Verb = {
 export const execVerb: Verb = {
   name: "exec",
   summary: "run a command inside an existing group (like cgexec)",
-  usage: ["exec GROUP [--] COMMAND [ARGS…]"],
+  usage: ["exec GROUP [--] COMMAND [ARGS…]", "exec -g CTRL[,CTRL]:PATH [--] COMMAND [ARGS…]"],
   description:
     "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
-    "the command's (128+N for signal N, 127 when it cannot be found).",
-  syntax: { options: [], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "the command's (128+N for signal N, 127 when it cannot be found).\n" +
+    "-g memory,cpu:web (libcgroup's cgexec form) joins web in those controllers' hierarchies and cgroup2 only.\n" +
+    "--sticky is accepted and changes nothing: no rules daemon runs to move the command's children.",
+  syntax: {
+    options: [groupSpecOption("exec"), { name: "sticky", takes: "flag", help: "accepted for cgexec's habit; there is no rules daemon, so children stay where they start" }],
+    // With -g the group is named already: the command starts at the first argument.
+    commandAfter: (values) => ((values.get("cgroup") ?? []).length > 0 ? 0 : 1),
+    positionals: { min: 0, max: 1 },
+  },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
+    ["cgroupkit exec -g memory,pids:batch/job1 ./job.sh", "as libcgroup's cgexec types it"],
   ],
   async run(ctx: CliContext) {
-    const name = groupArg(ctx.args.positionals[0] as string);
-    const cg = await ctx.openGroup(name);
+    let cg;
+    if (hasGroupSpec(ctx.args)) {
+      const layout = await ctx.layout();
+      const spec = singleGroupSpec(groupSpecs(ctx.args.values.get("cgroup") ?? [], layout, "exec"), "exec");
+      cg = await ctx.openGroup(spec.group, { within: specHierarchies(layout, spec) });
+    } else cg = await ctx.openGroup(groupArg(ctx.args.positionals[0] as string));
     // The group may hold other processes: signals go to the command only, never to the group.
     const relay = new SignalRelay();
     try {

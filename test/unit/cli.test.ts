@@ -188,7 +188,8 @@ describe("run's options", () => {
     expect(r.devices?.policy.equals(devicePreset("container"))).toBe(true);
     expect(parsed("--cpu-quota", "150%").limits.cpu).toEqual({ quota: 150000n, period: 100000n });
     expect(parsed("--memory", "max", "--memory-swap", "max").limits.memory).toEqual({ max: "max", swap: "max" });
-    expect(parsed("--devices", "none").devices).toBeUndefined();
+    expect(() => parsed("--devices", "none")).toThrow(/"none" is ambiguous: type allow-all to allow every device/);
+    expect(parsed("--devices", "allow-all").devices?.policy.equals(DevicePolicy.allowAll())).toBe(true);
     expect(parsed().devices?.policy.equals(devicePreset("libvirt-lxc"))).toBe(true);
     expect(parsed().group).toMatch(/^cgroupkit-run-[0-9a-f]{8}$/);
   });

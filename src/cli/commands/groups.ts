@@ -117,7 +117,7 @@ export const deleteVerb: Verb = {
       { name: "recursive", short: "r", takes: "flag", help: "also remove child groups, bottom-up" },
       { name: "kill", takes: "flag", help: "kill live processes in the group and its children first" },
     ],
-    positionals: { min: 1, max: Infinity },
+    positionals: { min: 0, max: Infinity },
   },
   examples: [
     ["cgroupkit delete web", "an empty group without children"],

@@ -292,7 +292,7 @@ describe("main: help, usage errors and error lines", () => {
       [["frobnicate"], /^cgroupkit: unknown verb "frobnicate" \(see cgroupkit --help\)\n$/],
       [["gte", "x"], /did you mean get\?/],
       [["devices", "frob"], /^cgroupkit: unknown devices verb "frob": expected one of show, apply, check/],
-      [["get"], /^cgroupkit get: missing argument: expected 1 argument, got 0 \(see cgroupkit get --help\)\n$/],
+      [["get"], /^cgroupkit get: missing group: type cgroupkit get GROUP \[FILE…\] \(or -g CONTROLLERS:PATH\) \(see cgroupkit get --help\)\n$/],
       [["run", "--memory", "64M"], /^cgroupkit run: missing command/],
       [["run", "--memroy", "64M", "--", "true"], /did you mean --memory\?/],
       [["set", "g", "memory.max"], /expected FILE=VALUE/],

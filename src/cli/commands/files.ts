@@ -82,6 +82,8 @@ export const setVerb: Verb = {
   hostExamples: setExamples,
   async run(ctx: CliContext) {
     const positional = ctx.args.positionals;
+    // `set web memory.max` is a file without its value, not a second group.
+    for (const t of positional) if (!t.includes("=") && matchFileName(t).length > 0) assignment(t);
     const assignments = [...positional.filter((t) => t.includes("=")).map((t) => assignment(t)), ...(ctx.args.values.get("variable") ?? []).map((t) => assignment(t, "-r "))];
     const layout = await ctx.layout();
     const specs = groupSpecs(ctx.args.values.get("cgroup") ?? [], layout, "set");

@@ -567,7 +567,9 @@ export class Cgroup {
 
 /** A uid and gid to own a group's files. @public */
 export interface CgroupOwner {
+  /** User id, 0 … 4294967294. */
   readonly uid: number;
+  /** Group id, 0 … 4294967294. */
   readonly gid: number;
 }
 

@@ -124,6 +124,20 @@ describe.runIf(usable).concurrent("libcgroup's forms and the device flags (spawn
     expectRefused(await cgk("set", "--copy-from", src, dst, "pids.max=1"), /give --copy-from or FILE=VALUE, not both/);
   });
 
+  it("set: a write the kernel refuses sets the files written before it back to their old values", async (context) => {
+    const p = testParent(context);
+    const g = `${p}/undo`;
+    expect((await cgk("create", "--controllers", "pids,cpuset", g)).status).toBe(0);
+    expect((await cgk("set", g, "pids.max=5")).status).toBe(0);
+    const cpus = hierarchyFor(layout!, "cpuset")!.version === "v1" ? raw("cpuset", g, "cpuset.cpus") : undefined;
+    // CPU 4095 passes the codec (a range list) but no such CPU is online: the kernel refuses the second write.
+    const r = await cgk("set", "-r", "pids.max=9", "-r", "cpuset.cpus=4095", g);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cpuset\.cpus.*; the 1 files written before it were set back\n$/);
+    expect(raw("pids", g, "pids.max")).toBe("5\n");
+    if (cpus !== undefined) expect(raw("cpuset", g, "cpuset.cpus")).toBe(cpus);
+  });
+
   it("create -a UID:GID -t UID:GID: admin owns the directory and its files, tasks the membership files (fs.statSync)", async (context) => {
     const p = testParent(context);
     const g = `${p}/owned`;

@@ -202,6 +202,8 @@ describe.runIf(usable).concurrent("libcgroup's forms and the device flags (spawn
     expectRefused(await cgk("exec", "-g", "web", "true"), /-g "web": expected CONTROLLERS:PATH, e.g. -g memory,cpu:web/);
     expectRefused(await cgk("create", "-g", ":web"), /no controller before ":"; e.g. -g memory:web, or -g '\*:web'/);
     expectRefused(await cgk("set", "pids.max=1"), /missing group: type cgroupkit set GROUP FILE=VALUE/);
+    expectRefused(await cgk("get", "-a", "web"), /option -a is not taken: every controller's files are read by default: type cgroupkit get GROUP/);
+    expectRefused(await cgk("get", "-m"), /option -m is not taken: .*cgroupkit mounts/);
   });
 
   it("--devices none is refused; allow-all is explicit, opens the ACL, and the summary says so", async (context) => {

@@ -226,6 +226,11 @@ export const getVerb: Verb = {
       { name: "values-only", short: "v", takes: "flag", help: "values only, no file names (cgget -v)" },
     ],
     positionals: { min: 0, max: Infinity },
+    refused: {
+      "-a": "every controller's files are read by default: type cgroupkit get GROUP",
+      "--all": "every controller's files are read by default: type cgroupkit get GROUP",
+      "-m": "the setup mode (legacy, unified, hybrid) is in cgroupkit mounts",
+    },
   },
   examples: [
     ["cgroupkit get web memory.max", "one value"],

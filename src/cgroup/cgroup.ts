@@ -170,7 +170,10 @@ function accessorsOf(classes: Readonly<Record<string, AccessorClass>>, dirFor: (
 }
 
 const V2_DELEGATE_FALLBACK = ["cgroup.procs", "cgroup.threads", "cgroup.subtree_control"];
+/** v1: the membership files, which are also what delegation hands over. */
 const V1_DELEGATE = ["cgroup.procs", "tasks"];
+/** cgroup2: the files that say which processes and threads are in the group. */
+const V2_MEMBERSHIP = ["cgroup.procs", "cgroup.threads"];
 const DELEGATE_LIST = "/sys/kernel/cgroup/delegate";
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
@@ -186,7 +189,12 @@ function describe(h: CgroupHierarchy): string {
   return h.version === "v2" ? "cgroup2" : `v1 ${h.name !== undefined ? `name=${h.name}` : h.controllers.join(",")}`;
 }
 
-function selectHierarchies(layout: CgroupLayout, controllers: readonly string[] | undefined): CgroupHierarchy[] {
+/**
+ * The mounted hierarchies that hold some controllers, plus cgroup2 when mounted (every mounted one for undefined).
+ * @throws {@link UnsupportedError} for a controller the host lacks or has unmounted
+ * @internal
+ */
+export function selectHierarchies(layout: CgroupLayout, controllers: readonly string[] | undefined): CgroupHierarchy[] {
   const mounted = (h: CgroupHierarchy) => h.mountPoint !== undefined;
   if (controllers === undefined) {
     const all = layout.hierarchies.filter(mounted);
@@ -731,9 +739,7 @@ export class Cgroup {
    * cgroup.subtree_control; v1: cgroup.procs and tasks). Returns the paths changed.
    */
   async delegate(uid: number, gid: number): Promise<string[]> {
-    for (const [what, id] of [["uid", uid], ["gid", gid]] as const) {
-      if (!Number.isSafeInteger(id) || id < 0 || id >= 0xffffffff) throw new InvalidValueError(`delegate ${what}`, id, "an id from 0 to 4294967294");
-    }
+    checkOwner("delegate", { uid, gid });
     let v2Files = V2_DELEGATE_FALLBACK;
     if (this.v2Placement) {
       try {
@@ -751,6 +757,51 @@ export class Cgroup {
       }
     }
     return changed;
+  }
+
+  /**
+   * libcgroup's ownership (`cgcreate -a`, `-t`): `admin` gets the directory and every file in it (it may
+   * set limits and make child groups), then `tasks` gets the membership files (v1 `tasks` and
+   * `cgroup.procs`, cgroup2 `cgroup.procs` and `cgroup.threads`), so it may move processes in.
+   * Both ids are checked before anything changes. Returns the paths changed, in order.
+   */
+  async setOwners(owners: { readonly admin?: CgroupOwner; readonly tasks?: CgroupOwner }): Promise<string[]> {
+    if (owners.admin) checkOwner("admin owner", owners.admin);
+    if (owners.tasks) checkOwner("tasks owner", owners.tasks);
+    const changed: string[] = [];
+    for (const p of this.placements) {
+      if (owners.admin) {
+        const files = (await this.fs.readdir(p.dir)).filter((e) => !e.isDirectory).map((e) => `${p.dir}/${e.name}`);
+        for (const target of [p.dir, ...files]) {
+          await this.fs.chown(target, owners.admin.uid, owners.admin.gid);
+          changed.push(target);
+        }
+      }
+      if (owners.tasks) {
+        for (const file of p.hierarchy.version === "v2" ? V2_MEMBERSHIP : V1_DELEGATE) {
+          const target = `${p.dir}/${file}`;
+          if (!(await this.fs.stat(target))) continue; // the kernel lacks this file here
+          await this.fs.chown(target, owners.tasks.uid, owners.tasks.gid);
+          changed.push(target);
+        }
+      }
+    }
+    return changed;
+  }
+}
+
+/** A uid and gid to own a group's files. @public */
+export interface CgroupOwner {
+  /** User id, 0 … 4294967294. */
+  readonly uid: number;
+  /** Group id, 0 … 4294967294. */
+  readonly gid: number;
+}
+
+/** Ids chown(2) takes: 0 … 2^32-2 (-1 means "unchanged" to the kernel, so it is refused). */
+function checkOwner(what: string, owner: CgroupOwner): void {
+  for (const [key, id] of [["uid", owner.uid], ["gid", owner.gid]] as const) {
+    if (!Number.isSafeInteger(id) || id < 0 || id >= 0xffffffff) throw new InvalidValueError(`${what} ${key}`, id, "an id from 0 to 4294967294");
   }
 }
 

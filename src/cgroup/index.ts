@@ -1,5 +1,5 @@
 // The Cgroup handle, mount discovery and group names: the public surface of src/cgroup.
-export { Cgroup, CgroupAttachError, CgroupBusyError, CgroupExistsError, NotCgroupFsError, type CgroupOptions, type CgroupPlacement, type RemoveOptions, type V1Accessors, type V2Accessors } from "./cgroup.js";
+export { Cgroup, CgroupAttachError, CgroupBusyError, CgroupExistsError, NotCgroupFsError, type CgroupOptions, type CgroupOwner, type CgroupPlacement, type RemoveOptions, type V1Accessors, type V2Accessors } from "./cgroup.js";
 export {
   discoverHierarchies,
   hierarchyFor,

@@ -31,8 +31,13 @@ export interface OptionSpec {
 /** What a verb looks like on the command line. @internal */
 export interface VerbSyntax {
   readonly options: readonly OptionSpec[];
-  /** Positionals before a trailing command (`exec GROUP CMD…`: 1; `run CMD…`: 0). Undefined: no trailing command. */
-  readonly commandAfter?: number;
+  /**
+   * Positionals before a trailing command (`exec GROUP CMD…`: 1; `run CMD…`: 0). Undefined: no trailing command.
+   * A function decides from the options seen so far (`exec -g memory:web CMD…` names the group in an option: 0).
+   */
+  readonly commandAfter?: number | ((values: ReadonlyMap<string, readonly string[]>) => number);
+  /** Options of the tool the verb is modelled on (libcgroup's `-d`) that it does not take: what to type instead. */
+  readonly refused?: Readonly<Record<string, string>>;
   /** Allowed positional count (trailing command excluded). */
   readonly positionals: { readonly min: number; readonly max: number };
 }
@@ -67,6 +72,7 @@ export function parseArgs(argv: readonly string[], syntax: VerbSyntax, verb: str
   const values = new Map<string, string[]>();
   const positionals: string[] = [];
   let command: string[] = [];
+  const commandAfter = (): number | undefined => (typeof syntax.commandAfter === "function" ? syntax.commandAfter(values) : syntax.commandAfter);
 
   const take = (spec: OptionSpec, inline: string | undefined, i: number, shown: string): number => {
     if (spec.takes === "flag") {
@@ -88,12 +94,13 @@ export function parseArgs(argv: readonly string[], syntax: VerbSyntax, verb: str
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const wantsCommand = syntax.commandAfter !== undefined && positionals.length >= syntax.commandAfter;
+    const owed = commandAfter();
+    const wantsCommand = owed !== undefined && positionals.length >= owed;
     if (arg === "--") {
       const rest = argv.slice(i + 1);
-      if (syntax.commandAfter !== undefined) {
+      if (owed !== undefined) {
         // Positionals still owed before the command come first (`exec -- GROUP CMD` is not accepted: the group goes before --).
-        if (positionals.length < syntax.commandAfter) throw new UsageError(`expected ${describeCount(syntax.commandAfter)} before "--"`, verb);
+        if (positionals.length < owed) throw new UsageError(`expected ${describeCount(owed)} before "--"`, verb);
         command = rest;
       } else positionals.push(...rest);
       break;
@@ -102,14 +109,22 @@ export function parseArgs(argv: readonly string[], syntax: VerbSyntax, verb: str
       const eq = arg.indexOf("=");
       const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
       const spec = byLong.get(name);
+      if (!spec && syntax.refused?.[`--${name}`]) throw new UsageError(`option --${name} is not taken: ${syntax.refused[`--${name}`]}`, verb);
       if (!spec) throw new UsageError(`unknown option --${name}${suggest(name, [...byLong.keys()])}`, verb);
       i = take(spec, eq < 0 ? undefined : arg.slice(eq + 1), i, `--${name}`);
       continue;
     }
     if (arg.startsWith("-") && arg.length === 2 && arg !== "--") {
       const spec = byShort.get(arg.slice(1));
+      if (!spec && syntax.refused?.[arg]) throw new UsageError(`option ${arg} is not taken: ${syntax.refused[arg]}`, verb);
       if (!spec) throw new UsageError(`unknown option ${arg}`, verb);
       i = take(spec, undefined, i, arg);
+      continue;
+    }
+    // Bundled one-letter flags (`-nv`, as libcgroup's cgget takes them): every letter a flag of this verb.
+    const bundled = /^-[a-zA-Z]{2,}$/.test(arg) ? [...arg.slice(1)].map((l) => byShort.get(l)) : [];
+    if (bundled.length > 0 && bundled.every((spec) => spec?.takes === "flag")) {
+      for (const spec of bundled) flags.add((spec as OptionSpec).name);
       continue;
     }
     if (arg.startsWith("-") && arg.length > 2 && !/^-\d/.test(arg)) {
@@ -126,7 +141,7 @@ export function parseArgs(argv: readonly string[], syntax: VerbSyntax, verb: str
     const { min, max } = syntax.positionals;
     if (positionals.length < min) throw new UsageError(`missing argument: expected ${describeCount(min)}, got ${positionals.length}`, verb);
     if (positionals.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[max])}`, verb);
-    if (syntax.commandAfter !== undefined && command.length === 0) throw new UsageError("missing command: give it after -- (e.g. -- sh -c 'echo hi')", verb);
+    if (commandAfter() !== undefined && command.length === 0) throw new UsageError("missing command: give it after -- (e.g. -- sh -c 'echo hi')", verb);
   }
   return { flags, values, positionals, command };
 }

@@ -102,11 +102,39 @@ export function describeFailure(err: unknown, verb: string | undefined): { messa
   return { message: `${where}: internal error: ${text}${stack}`, exitCode: 1 };
 }
 
+/** `devices --help`: a verb group's own help, listing its sub-verbs with their summaries. */
+async function groupHelpVerb(group: string): Promise<Verb> {
+  const subs = await Promise.all(VERBS.filter((v) => v.name.startsWith(`${group} `)).map(loadVerb));
+  return {
+    name: group,
+    summary: `${subs.map((v) => v.name.slice(group.length + 1)).join(", ")}`,
+    usage: subs.flatMap((v) => v.usage),
+    description: ["Sub-verbs (each takes --help):", ...subs.map((v) => `  ${v.name}: ${v.summary}`)].join("\n"),
+    syntax: { options: [], positionals: { min: 0, max: 0 } },
+    examples: subs.flatMap((v) => v.examples.slice(0, 1)),
+    run: async () => 0,
+  };
+}
+
+/** A verb's --help, with examples in the form that works on this host when the verb has such and the layout can be read. */
+async function helpFor(verb: Verb, fs: CgroupFs | undefined): Promise<string> {
+  if (!verb.hostExamples) return verbHelp(verb);
+  try {
+    const { readCgroupLayout } = await import("../cgroup/mounts.js");
+    const layout = await readCgroupLayout(fs ? { fs } : {});
+    if (layout.kind !== "none") return verbHelp({ ...verb, examples: verb.hostExamples(layout) });
+  } catch {
+    // No readable layout (not Linux, no /proc): the static examples say both forms.
+  }
+  return verbHelp(verb);
+}
+
 /** Find the verb named at the start of argv; the rest are its arguments. */
 function findVerb(argv: readonly string[]): { verb: VerbEntry; rest: readonly string[] } {
   const [first, second] = argv;
   if (first === undefined) throw new UsageError("missing verb");
   if (GROUPS.has(first)) {
+    if (second === "--help" || second === "-h") return { verb: { name: first, load: () => groupHelpVerb(first) }, rest: ["--help"] };
     const name = `${first} ${second ?? ""}`;
     const verb = VERBS.find((v) => v.name === name);
     const subs = VERBS.filter((v) => v.name.startsWith(`${first} `)).map((v) => v.name.slice(first.length + 1));
@@ -137,10 +165,10 @@ export async function main(argv: readonly string[], io: CliIo, fs?: CgroupFs): P
     }
     const { verb: entry, rest } = findVerb(argv);
     verbName = entry.name;
-    const verb = await loadVerb(entry);
+    const verb = entry.name.includes(" ") || !GROUPS.has(entry.name) ? await loadVerb(entry) : await entry.load();
     const args = parseArgs(rest, verb.syntax, verb.name);
     if (args.flags.has("help")) {
-      io.stdout(verbHelp(verb));
+      io.stdout(await helpFor(verb, fs));
       return 0;
     }
     return await verb.run(new CliContext(args, io, fs));

@@ -80,7 +80,12 @@ export class CliContext {
     try {
       return await Cgroup.openExisting(names, { layout: layoutOf(layout, mounted), fs: this.fs });
     } catch (err) {
-      if (err instanceof CgroupIoError && err.errno === "ENOENT" && err.op === "open") throw new CliError(`no such group: ${err.path} (in none of the mounted hierarchies)`);
+      if (err instanceof CgroupIoError && err.errno === "ENOENT" && err.op === "open") {
+        // `cgdelete memory:web` habit: libcgroup's CONTROLLERS:PATH is typed after -g here.
+        const spec = /^([\w=*,]+):(.+)$/.exec(err.path);
+        const hint = spec ? `; for libcgroup's CONTROLLERS:PATH type -g ${err.path}` : "";
+        throw new CliError(`no such group: ${err.path} (in none of the mounted hierarchies${hint})`);
+      }
       if (err instanceof UnsupportedError) throw new CliError(`no such group: ${names.length === 1 ? names[0] : "…"} (no hierarchy is mounted where this process can use it)`);
       throw err;
     }

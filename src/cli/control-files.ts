@@ -184,3 +184,61 @@ export function writeCodecOf(entry: ManifestEntry): string {
 export function isWritable(file: ControlFile): file is ReadWriteFile<unknown, unknown> | WriteOnlyFile<unknown> {
   return file instanceof ReadWriteFile || file instanceof WriteOnlyFile;
 }
+
+/**
+ * cgroup2 files and the v1 file that does the same job, for help examples and "not here" messages on a
+ * host where a controller is bound to the other version (hybrid: memory on v1).
+ */
+const V2_TO_V1: Readonly<Record<string, string>> = {
+  "memory.max": "memory.limit_in_bytes",
+  "memory.low": "memory.soft_limit_in_bytes",
+  "memory.current": "memory.usage_in_bytes",
+  "memory.peak": "memory.max_usage_in_bytes",
+  "memory.swap.max": "memory.memsw.limit_in_bytes",
+  "cpu.max": "cpu.cfs_quota_us",
+  "cpu.weight": "cpu.shares",
+  "io.weight": "blkio.weight",
+  "cgroup.freeze": "freezer.state",
+};
+const V1_TO_V2: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(V2_TO_V1).map(([v2, v1]) => [v1, v2]));
+
+/** The controller a file name belongs to in a version, from the manifest. */
+function controllerOf(name: string, version: "v1" | "v2"): string | undefined {
+  return matchFileName(name).find((m) => m.entry.version === version)?.entry.controller;
+}
+
+/**
+ * The name a file has on this host: a cgroup2 name (`memory.max`) becomes its v1 equivalent
+ * (`memory.limit_in_bytes`) where the controller is bound to v1, and the other way round.
+ * @internal
+ */
+export function hostFileName(layout: CgroupLayout, name: string): string {
+  for (const [from, to, table] of [["v2", "v1", V2_TO_V1], ["v1", "v2", V1_TO_V2]] as const) {
+    const other = table[name];
+    const controller = controllerOf(name, from);
+    if (other === undefined || controller === undefined) continue;
+    if (hierarchyFor(layout, controller)?.version === to) return other;
+  }
+  return name;
+}
+
+/**
+ * Why a group lacks a file the spec knows: its controller is bound to the other version (and what
+ * the file is called there), absent, or not enabled for the group on cgroup2.
+ * @internal
+ */
+export function missingFileMessage(layout: CgroupLayout, group: string, bound: BoundFile): string {
+  const base = `${bound.file.name}: this kernel does not show the file in ${group} (${bound.placement.dir})`;
+  const { controller, version } = bound.entry;
+  if (controller === "core") return base;
+  const holder = hierarchyFor(layout, controller);
+  if (holder === undefined) return `${base}: the ${controller} controller is not available on this host`;
+  if (holder.version !== version) {
+    const there = hostFileName(layout, bound.file.name);
+    const at = holder.mountPoint !== undefined ? ` at ${holder.mountPoint}` : " (not mounted here)";
+    const which = holder.version === "v1" ? "v1 hierarchy" : "cgroup2 hierarchy";
+    return `${base}: ${controller} is bound to the ${which}${at}; ${there !== bound.file.name ? `its file there is ${there}` : "this name has no equivalent there (cgroupkit get GROUP lists what is)"}`;
+  }
+  if (version === "v2") return `${base}: ${controller} is not enabled for this group (its parent's cgroup.subtree_control lacks it; cgroupkit create --controllers ${controller} GROUP enables it)`;
+  return base;
+}

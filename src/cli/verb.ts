@@ -1,5 +1,6 @@
 // The shape of one verb, and its --help text.
 import { COMMON_OPTIONS, type VerbSyntax } from "./args.js";
+import type { CgroupLayout } from "../cgroup/mounts.js";
 import type { CliContext } from "./context.js";
 
 /** One `cgroupkit <verb>`. @internal */
@@ -14,6 +15,8 @@ export interface Verb {
   readonly syntax: VerbSyntax;
   /** Command lines with a comment each: `["cgroupkit get web memory.max", "one value"]`. */
   readonly examples: ReadonlyArray<readonly [string, string]>;
+  /** The examples in the form that works on this host (file names where it binds each controller); --help prefers these. */
+  readonly hostExamples?: (layout: CgroupLayout) => ReadonlyArray<readonly [string, string]>;
   /** Exit status. */
   run(ctx: CliContext): Promise<number>;
 }

@@ -188,7 +188,8 @@ describe("run's options", () => {
     expect(r.devices?.policy.equals(devicePreset("container"))).toBe(true);
     expect(parsed("--cpu-quota", "150%").limits.cpu).toEqual({ quota: 150000n, period: 100000n });
     expect(parsed("--memory", "max", "--memory-swap", "max").limits.memory).toEqual({ max: "max", swap: "max" });
-    expect(parsed("--devices", "none").devices).toBeUndefined();
+    expect(() => parsed("--devices", "none")).toThrow(/"none" is ambiguous: type allow-all to allow every device/);
+    expect(parsed("--devices", "allow-all").devices?.policy.equals(DevicePolicy.allowAll())).toBe(true);
     expect(parsed().devices?.policy.equals(devicePreset("libvirt-lxc"))).toBe(true);
     expect(parsed().group).toMatch(/^cgroupkit-run-[0-9a-f]{8}$/);
   });
@@ -298,7 +299,7 @@ describe("main: help, usage errors and error lines", () => {
       [["frobnicate"], /^cgroupkit: unknown verb "frobnicate" \(see cgroupkit --help\)\n$/],
       [["gte", "x"], /did you mean get\?/],
       [["devices", "frob"], /^cgroupkit: unknown devices verb "frob": expected one of show, apply, check/],
-      [["get"], /^cgroupkit get: missing argument: expected 1 argument, got 0 \(see cgroupkit get --help\)\n$/],
+      [["get"], /^cgroupkit get: missing group: type cgroupkit get GROUP \[FILE…\] \(or -g CONTROLLERS:PATH\) \(see cgroupkit get --help\)\n$/],
       [["run", "--memory", "64M"], /^cgroupkit run: missing command/],
       [["run", "--memroy", "64M", "--", "true"], /did you mean --memory\?/],
       [["set", "g", "memory.max"], /expected FILE=VALUE/],

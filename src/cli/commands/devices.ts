@@ -13,6 +13,8 @@ import type { Verb } from "../verb.js";
 
 /** Above this many rules `devices apply` says that it is working (about a second of planning on v1). */
 const LONG_POLICY_RULES = 256;
+/** The policy name that opens the ACL: every device, every access. @internal */
+export const ALLOW_ALL = "allow-all";
 
 /** Where a policy came from, for messages. @internal */
 export interface NamedPolicy {
@@ -26,9 +28,14 @@ export interface NamedPolicy {
  * @internal
  */
 export function policyArg(text: string): NamedPolicy {
+  // "none" reads as "no devices" to some and "no policy" (every device) to others: neither is guessed.
+  if (text === "none") {
+    throw new UsageError(`device policy "none" is ambiguous: type allow-all to allow every device (an open ACL), or a preset (${DEVICE_PRESET_NAMES.join(", ")}) or a policy file to allow only some`);
+  }
+  if (text === ALLOW_ALL) return { source: ALLOW_ALL, policy: DevicePolicy.allowAll() };
   if ((DEVICE_PRESET_NAMES as readonly string[]).includes(text)) return { source: `preset ${text}`, policy: devicePreset(text as DevicePresetName) };
   if (!nodeFs.existsSync(text)) {
-    throw new UsageError(`${JSON.stringify(text)} is neither a preset (${DEVICE_PRESET_NAMES.join(", ")}) nor a policy file`);
+    throw new UsageError(`${JSON.stringify(text)} is neither a preset (${DEVICE_PRESET_NAMES.join(", ")}) nor a policy file (allow-all allows every device)`);
   }
   return { source: text, policy: DevicePolicy.fromJsonFile(text) };
 }

@@ -19,6 +19,7 @@ import type { Cgroup } from "../../cgroup/cgroup.js";
 import { confinementTools } from "../../process/spawn.js";
 import { systemdRunDriver } from "./run-systemd.js";
 import { execInSlice } from "./groups-systemd.js";
+import { groupSpecOption, groupSpecs, hasGroupSpec, singleGroupSpec, specHierarchies } from "../libcgroup.js";
 
 /** What `run` was asked for, checked before anything on the host changes. @internal */
 export interface RunRequest {
@@ -26,7 +27,7 @@ export interface RunRequest {
   /** The --parent (or $CGROUPKIT_PARENT) the group is under: made when missing, never removed. */
   readonly parent?: string;
   readonly limits: ResourceLimits;
-  /** Undefined for `--devices none`. */
+  /** The device policy to apply (`--devices allow-all` is an explicit open one). */
   readonly devices: NamedPolicy | undefined;
   readonly keep: boolean;
   /** Confine the command (default); false with --no-confine. */
@@ -107,8 +108,8 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
   const devicesText = value("devices") ?? "libvirt-lxc";
   const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") };
   const oci = value("oci") === undefined ? undefined : ociRunLimits(args, value("oci") as string);
-  if (oci) return { ...common, limits: oci.limits, devices: oci.devices ?? (devicesText === "none" ? undefined : policyArg(devicesText)) };
-  return { ...common, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText) };
+  if (oci) return { ...common, limits: oci.limits, devices: oci.devices ?? policyArg(devicesText) };
+  return { ...common, limits, devices: policyArg(devicesText) };
 }
 
 /** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */
@@ -132,9 +133,11 @@ export interface RunSummary {
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
   /** With --json: the group's kernel events seen during the run (see `cgroupkit events`). */
   readonly events?: readonly Record<string, unknown>[];
+  /** The device policy applied; `open` when it allows every device (`--devices allow-all`). */
+  readonly devices?: { readonly policy: string; readonly open: boolean };
 }
 
-function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean): RunSummary {
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean, devices: NamedPolicy | undefined): RunSummary {
   // v1 counts an OOM kill in the leaf the victim ran in only; cgroup2 counts it up the tree as well.
   const groupOomKills = usage?.memory?.oomKills ?? 0n;
   const oomKills = leafOomKills > groupOomKills ? leafOomKills : groupOomKills;
@@ -149,7 +152,13 @@ function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | u
     ...(usage?.memory ? { memory: { peak: usage.memory.peak, max: usage.memory.max, oomKills } } : {}),
     ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
     ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
+    ...(devices ? { devices: { policy: devices.source, open: isOpenPolicy(devices) } } : {}),
   };
+}
+
+/** Whether a policy lets every device through (default allow, nothing denied). */
+function isOpenPolicy(devices: NamedPolicy): boolean {
+  return devices.policy.defaultAllow && devices.policy.exceptions.length === 0;
 }
 
 /** One line: how it ended, then the figures. @internal */
@@ -162,7 +171,8 @@ export function summaryLine(s: RunSummary): string {
     parts.push(`OOM kills ${s.memory.oomKills}`);
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}`;
+  const open = s.devices?.open ? `; device ACL open: every device allowed (${s.devices.policy})` : "";
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}${open}`;
 }
 
 const RUN_OPTIONS = [
@@ -175,7 +185,7 @@ const RUN_OPTIONS = [
   { name: "cpu-quota", takes: "value", valueName: "PCT", help: "CPU time per 100 ms period as a percentage of one CPU: 50%, 200%" },
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
   { name: "oci", takes: "value", valueName: "FILE", help: "limits from an OCI linux.resources JSON file (or a config.json), as runc applies them; not with the limit options above" },
-  { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
+  { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, a JSON policy file, or allow-all (every device: an open ACL)" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
   { name: "no-confine", takes: "flag", help: "run unconfined: cgroupfs writable and every capability kept (the boundary is open)" },
   DRIVER_OPTION,
@@ -255,7 +265,7 @@ export const runVerb: Verb = {
       }
       if (result.started) {
         const events = recorder?.stop();
-        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine), ...(events ? { events } : {}) };
+        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine, request.devices), ...(events ? { events } : {}) };
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;
@@ -272,23 +282,44 @@ export const runVerb: Verb = {
 export const execVerb: Verb = {
   name: "exec",
   summary: "run a command inside an existing group (like cgexec)",
-  usage: ["exec GROUP [--] COMMAND [ARGS…]"],
+  usage: ["exec GROUP [--] COMMAND [ARGS…]", "exec -g CTRL[,CTRL]:PATH [--] COMMAND [ARGS…]"],
   description:
     "Starts COMMAND already inside GROUP, in every hierarchy that has the group (a failed move stops it\n" +
     "before it starts). stdio is inherited, SIGINT/SIGTERM/SIGHUP are passed on, and the exit status is\n" +
     "the command's (128+N for signal N, 127 when it cannot be found). A frozen group is refused (thaw it\n" +
     "first). A second signal kills the command; if it still has not ended 2 s later, exec returns anyway.\n" +
     "--confine confines it as run does (see cgroupkit run --help). With the systemd driver GROUP is a slice\n" +
-    "made by create --driver systemd, and the command runs in a new delegated cgroupkit-exec-<random>.scope in it.",
-  syntax: { options: [DRIVER_OPTION, { name: "confine", takes: "flag", help: "confine the command as run does (read-only cgroupfs, cgroup namespace, no CAP_SYS_ADMIN)" }], commandAfter: 1, positionals: { min: 1, max: 1 } },
+    "made by create --driver systemd, and the command runs in a new delegated cgroupkit-exec-<random>.scope in it.\n" +
+    "-g memory,cpu:web (libcgroup's cgexec form) joins web in those controllers' hierarchies and cgroup2 only.\n" +
+    "--sticky is accepted and changes nothing: no rules daemon runs to move the command's children.",
+  syntax: {
+    options: [
+      DRIVER_OPTION,
+      { name: "confine", takes: "flag", help: "confine the command as run does (read-only cgroupfs, cgroup namespace, no CAP_SYS_ADMIN)" },
+      groupSpecOption("exec"),
+      { name: "sticky", takes: "flag", help: "accepted for cgexec's habit; there is no rules daemon, so children stay where they start" },
+    ],
+    // With -g the group is named already: the command starts at the first argument.
+    commandAfter: (values) => ((values.get("cgroup") ?? []).length > 0 ? 0 : 1),
+    positionals: { min: 0, max: 1 },
+  },
   examples: [
     ["cgroupkit exec web -- nginx -g 'daemon off;'", "a server in the web group"],
     ["cgroupkit exec batch/job1 ./job.sh", "-- is optional when COMMAND does not start with -"],
+    ["cgroupkit exec -g memory,pids:batch/job1 ./job.sh", "as libcgroup's cgexec types it"],
   ],
   async run(ctx: CliContext) {
-    const name = groupArg(ctx.args.positionals[0] as string);
-    const systemd = (await resolveDriver(ctx, name, "exec")) === "systemd";
-    const cg = systemd ? undefined : await ctx.openGroup(name);
+    let cg;
+    let name: string;
+    if (hasGroupSpec(ctx.args)) {
+      const layout = await ctx.layout();
+      const spec = singleGroupSpec(groupSpecs(ctx.args.values.get("cgroup") ?? [], layout, "exec"), "exec");
+      name = spec.group;
+      cg = await ctx.openGroup(spec.group, { within: specHierarchies(layout, spec) });
+    } else {
+      name = groupArg(ctx.args.positionals[0] as string);
+      cg = (await resolveDriver(ctx, name, "exec")) === "systemd" ? undefined : await ctx.openGroup(name);
+    }
     // The group may hold other processes: signals go to the command only, never to the group.
     const confine = ctx.args.flags.has("confine");
     if (confine) confinementTools();

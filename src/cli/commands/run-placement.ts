@@ -6,6 +6,7 @@ import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
 import { assertDevicePrivilege, DevicePolicyPrivilegeError } from "../../devices/privilege.js";
 import { applyResources } from "../../resources/limits.js";
+import type { DevicePolicy } from "../../devices/policy.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
 import type { RunRequest } from "./run.js";
@@ -24,6 +25,8 @@ export interface RunPlacement {
   join(pid: number): Promise<Cgroup>;
   /** The group the summary's usage is read from (undefined before a successful join where the group is made by join). */
   usageGroup(): Cgroup | undefined;
+  /** Set when the requested device policy is not enforced (accepted by `--allow-no-device-policy`): why. */
+  readonly devicesNotEnforced?: string;
   /** Remove everything this placement made, killing what still runs there. Reports on stderr, never throws. */
   dispose(): Promise<void>;
 }
@@ -42,15 +45,30 @@ function runControllers(layout: CgroupLayout): string[] {
   return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
 }
 
-/** A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped). */
-async function refuseUnenforceableDevices(ctx: CliContext, layout: CgroupLayout, policyName: string): Promise<void> {
+/** What `run` does about its device policy on this host, for this caller. @internal */
+export interface DeviceDecision {
+  /** The policy to enforce; undefined for `--devices none`, or when it cannot be enforced and that was accepted. */
+  readonly policy: DevicePolicy | undefined;
+  /** Why the requested policy is not enforced (`--allow-no-device-policy`); the summary says so. */
+  readonly notEnforced?: string;
+}
+
+/**
+ * A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped),
+ * unless `--allow-no-device-policy` accepts running without it; then the reason goes into the summary.
+ * @internal
+ */
+export async function decideDevicePolicy(ctx: CliContext, layout: CgroupLayout, request: RunRequest): Promise<DeviceDecision> {
+  if (!request.devices) return { policy: undefined };
   const devices = hierarchyFor(layout, "devices");
   try {
     await assertDevicePrivilege(ctx.fs, devices?.version === "v1" && devices.mountPoint !== undefined ? "v1" : "ebpf");
   } catch (err) {
     if (!(err instanceof DevicePolicyPrivilegeError)) throw err;
-    throw new CliError(`device policy (${policyName}): ${err.message} (--devices none runs the command without a device policy)`);
+    if (request.allowNoDevicePolicy) return { policy: undefined, notEnforced: `device policy ${request.devices.source} NOT enforced: ${err.message.replace(/; refused rather than run without it$/, "")}` };
+    throw new CliError(`device policy (${request.devices.source}): ${err.message} (--devices none runs the command without a device policy; --allow-no-device-policy runs it without one where it cannot be enforced, and says so)`);
   }
+  return { policy: request.devices.policy };
 }
 
 /** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
@@ -68,7 +86,7 @@ export const cgroupfsRunDriver: RunDriver = {
   name: "cgroupfs",
   async prepare(ctx, request) {
     const layout = await ctx.layout();
-    if (request.devices) await refuseUnenforceableDevices(ctx, layout, request.devices.source);
+    const devices = await decideDevicePolicy(ctx, layout, request);
     for (const h of layout.hierarchies) {
       if (h.mountPoint !== undefined && (await ctx.fs.stat(`${h.mountPoint}/${request.group}`))) {
         throw new CliError(`group ${request.group} already exists (${h.mountPoint}/${request.group}); choose another --name, or use cgroupkit exec to run in it`);
@@ -82,13 +100,14 @@ export const cgroupfsRunDriver: RunDriver = {
         return cg as Cgroup;
       },
       usageGroup: () => cg,
+      ...(devices.notEnforced ? { devicesNotEnforced: devices.notEnforced } : {}),
       dispose: () => removeRunGroup(ctx, cg, request.group),
     };
     try {
       // From here on the group is ours: even a create that fails halfway is cleaned up.
       cg = await Cgroup.create(request.group, { layout, controllers: runControllers(layout), fs: ctx.fs });
       await applyResources(cg, request.limits);
-      if (request.devices) await applyDevicePolicy(cg, request.devices.policy);
+      if (devices.policy) await applyDevicePolicy(cg, devices.policy);
       return placement;
     } catch (err) {
       await placement.dispose();

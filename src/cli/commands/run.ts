@@ -11,7 +11,7 @@ import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
 import { policyArg, type NamedPolicy } from "./devices.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
-import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, USER_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 import { systemdRunDriver } from "./run-systemd.js";
 import { execInSlice } from "./groups-systemd.js";
@@ -23,6 +23,10 @@ export interface RunRequest {
   /** Undefined for `--devices none`. */
   readonly devices: NamedPolicy | undefined;
   readonly keep: boolean;
+  /** `--allow-no-device-policy`: where the policy cannot be enforced (no privilege), run without it and say so. */
+  readonly allowNoDevicePolicy: boolean;
+  /** `--user`: a scope in the calling user's systemd manager (rootless). */
+  readonly user: boolean;
 }
 
 function sizeOrMax(option: string, text: string): bigint | "max" {
@@ -90,7 +94,7 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
-  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep") };
+  return { group, limits, devices: devicesText === "none" ? undefined : policyArg(devicesText), keep: args.flags.has("keep"), allowNoDevicePolicy: args.flags.has("allow-no-device-policy"), user: args.flags.has("user") };
 }
 
 /** `--parent`, else `$CGROUPKIT_PARENT`, else none (directly under each hierarchy root). @internal */
@@ -110,9 +114,11 @@ export interface RunSummary {
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
+  /** Why the requested device policy was not enforced (`--allow-no-device-policy`). */
+  readonly devicesNotEnforced?: string;
 }
 
-function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean): RunSummary {
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, kept: boolean, devicesNotEnforced: string | undefined): RunSummary {
   const oomKills = usage?.memory?.oomKills ?? 0n;
   return {
     group,
@@ -124,6 +130,7 @@ function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | u
     ...(usage?.memory ? { memory: { peak: usage.memory.peak, max: usage.memory.max, oomKills } } : {}),
     ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
     ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
+    ...(devicesNotEnforced !== undefined ? { devicesNotEnforced } : {}),
   };
 }
 
@@ -137,7 +144,7 @@ export function summaryLine(s: RunSummary): string {
     parts.push(`OOM kills ${s.memory.oomKills}`);
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}`;
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.devicesNotEnforced ? `; ${s.devicesNotEnforced}` : ""}`;
 }
 
 const RUN_OPTIONS = [
@@ -151,6 +158,8 @@ const RUN_OPTIONS = [
   { name: "pids", takes: "value", valueName: "N", help: "at most N tasks (processes and threads), or max" },
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, none, or a JSON policy file" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
+  { name: "allow-no-device-policy", takes: "flag", help: "where this caller cannot enforce the device policy (not root), run without it; the summary says it is NOT enforced" },
+  USER_OPTION,
   DRIVER_OPTION,
   SLICE_OPTION,
   PROPERTY_OPTION,
@@ -170,12 +179,17 @@ export const runVerb: Verb = {
     "Exit status: the command's; 128+N when a signal N ended it; 127 when it cannot be found.\n" +
     "On a systemd host (--driver auto or systemd) the group is a transient cgroupkit-run-<random>.scope\n" +
     "under --slice with Delegate=yes: limits become its unit properties (-p passes more, as systemd-run),\n" +
-    "and the command, the limits without a property and the device program live in its payload leaf.",
+    "and the command, the limits without a property and the device program live in its payload leaf.\n" +
+    "Without root, --user makes the scope in your own systemd manager (user@UID.service, over the session bus\n" +
+    "$DBUS_SESSION_BUS_ADDRESS, else /run/user/UID/bus) under app.slice: a limit whose controller systemd does not\n" +
+    "delegate to it is refused with the drop-in to add, and a device policy (which needs privilege) is refused\n" +
+    "unless --devices none or --allow-no-device-policy.",
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
     ["cgroupkit run --memory 1G --memory-swap 1G --cpu-quota 150% --pids 200 -- make -j8", "a build with hard limits, no swap"],
     ["cgroupkit run --json --keep --name job1 -- ./job.sh", "keep the group for inspection; JSON summary on stderr"],
+    ["cgroupkit run --user --memory 2G --devices none -- make -j8", "rootless: a scope in your own systemd manager"],
   ],
   async run(ctx: CliContext) {
     const request = runRequest(ctx.args);
@@ -199,7 +213,7 @@ export const runVerb: Verb = {
         ctx.io.stderr(`cgroupkit run: could not read usage: ${err.message}\n`);
       }
       if (result.started) {
-        const summary = summarize(where.label, result, usage, keep);
+        const summary = summarize(where.label, result, usage, keep, where.devicesNotEnforced);
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;

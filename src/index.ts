@@ -6,3 +6,4 @@ export * from "./resources/index.js";
 export * from "./devices/index.js";
 export * from "./devices/ebpf/index.js";
 export { applyDevicePolicy, readDevicePolicy, type DeviceApplyResult } from "./devices/apply.js";
+export * from "./systemd/index.js";

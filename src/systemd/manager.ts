@@ -3,10 +3,10 @@
 import { CgroupError } from "../runtime/errors.js";
 import type { UnitProperty } from "./properties.js";
 
-/** How a job ended, as JobRemoved's `result` says it (org.freedesktop.systemd1(5)). @internal */
+/** How a job ended, as JobRemoved's `result` says it (org.freedesktop.systemd1(5)). @public */
 export type JobResult = "done" | "canceled" | "timeout" | "failed" | "dependency" | "skipped" | "invalid" | "assert" | "unsupported" | "collected" | "once";
 
-/** What went wrong talking to systemd. @internal */
+/** What went wrong talking to systemd. @public */
 export type SystemdErrorKind =
   | "no-bus"
   | "no-user-bus"
@@ -49,7 +49,7 @@ export class SystemdError extends CgroupError {
   }
 }
 
-/** Which manager to talk to. @internal */
+/** Which manager to talk to. @public */
 export interface SystemdConnectOptions {
   /** The system manager (default) or the calling user's manager (its session bus). */
   readonly scope?: "system" | "user";
@@ -62,7 +62,7 @@ export interface SystemdConnectOptions {
 /**
  * systemd's Manager as the driver uses it. Every method throws {@link SystemdError}.
  * `subscribe` is done on connect: systemd sends JobRemoved only to subscribers and to the job's creator.
- * @internal
+ * @public
  */
 export interface SystemdManager {
   /** The bus address, for messages. */

@@ -138,7 +138,7 @@ export function connectUserManager(options: Omit<SystemdConnectOptions, "scope">
 }
 
 /**
- * Start a delegated transient scope in the calling user's manager: {@link startDelegatedScope} with the
+ * Start a delegated transient scope in the calling user's manager (the systemd driver's delegated scope) with the
  * slice defaulting to {@link USER_DEFAULT_SLICE}, after two checks made before any D-Bus write:
  * - every limit's controller reaches the manager's subtree, else {@link UserDelegationError} with the drop-in;
  * - a device policy (`devices`, or `-p DeviceAllow/DevicePolicy`) can be enforced by this process, else

@@ -54,7 +54,8 @@ describe("cgroupkit on systemd", () => {
     expect(r.stdout).toMatch(/^oom_kill [1-9]/m);
     const summary = summaryOf(r.stderr);
     expect(BigInt(summary.memory.oomKills)).toBeGreaterThan(0n);
-    expect(summary.memory.peak === undefined || BigInt(summary.memory.peak) <= 32n * 1024n * 1024n).toBe(true);
+    // The kernel force-charges a task the OOM killer already picked (so it can exit): the peak may pass the limit by a few pages.
+    if (summary.memory.peak !== undefined) expect(Number(summary.memory.peak)).toBeLessThanOrEqual(34 * 1024 * 1024);
   });
 
   it("TasksMax stops a bounded fork bomb", () => {

@@ -22,3 +22,4 @@ export {
   type SpawnInGroupOptions,
 } from "./process/spawn.js";
 export * from "./events/index.js";
+export * from "./systemd/index.js";

@@ -12,14 +12,19 @@ const MANAGER_PATH = "/org/freedesktop/systemd1";
 const MANAGER = "org.freedesktop.systemd1.Manager";
 const DEFAULT_SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket";
 
-/** The address for a scope: explicit, `$CGROUPKIT_SYSTEMD_BUS`, then the standard variables. @internal */
-export function busAddress(options: SystemdConnectOptions, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The address for a scope: explicit, `$CGROUPKIT_SYSTEMD_BUS`, then the standard variables; for the user
+ * manager `$DBUS_SESSION_BUS_ADDRESS`, `$XDG_RUNTIME_DIR/bus`, else `/run/user/UID/bus` (where
+ * pam_systemd and user@UID.service put it, so `su`/`sudo -u` without a session environment still finds it).
+ * @internal
+ */
+export function busAddress(options: SystemdConnectOptions, env: NodeJS.ProcessEnv = process.env, uid: number = process.geteuid?.() ?? 0): string {
   if (options.address !== undefined) return options.address;
   if (env.CGROUPKIT_SYSTEMD_BUS) return env.CGROUPKIT_SYSTEMD_BUS;
   if (options.scope === "user") {
     if (env.DBUS_SESSION_BUS_ADDRESS) return env.DBUS_SESSION_BUS_ADDRESS;
     if (env.XDG_RUNTIME_DIR) return `unix:path=${env.XDG_RUNTIME_DIR}/bus`;
-    throw new SystemdError("no-bus", "no user bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set");
+    return `unix:path=/run/user/${uid}/bus`;
   }
   return env.DBUS_SYSTEM_BUS_ADDRESS || DEFAULT_SYSTEM_BUS;
 }
@@ -141,6 +146,11 @@ class DbusSystemdManager implements SystemdManager {
     await this.call("ResetFailedUnit", "s", [name], `ResetFailedUnit ${name}`, name);
   }
 
+  async managerProperty(property: string): Promise<unknown> {
+    const [value] = await this.call("Get", "ss", [MANAGER, property], `Get ${property} of the manager`, undefined, { path: MANAGER_PATH, iface: "org.freedesktop.DBus.Properties" });
+    return (value as InstanceType<typeof Variant>).value;
+  }
+
   async unitProperty(name: string, iface: string, property: string): Promise<unknown> {
     const [path] = await this.call("GetUnit", "s", [name], `GetUnit ${name}`, name);
     const [value] = await this.call("Get", "ss", [iface, property], `Get ${name} ${property}`, name, { path: path as string, iface: "org.freedesktop.DBus.Properties" });
@@ -175,20 +185,21 @@ class DbusSystemdManager implements SystemdManager {
 /** Connect, say Hello, match JobRemoved and Subscribe. @internal */
 export async function connectDbusManager(options: SystemdConnectOptions): Promise<SystemdManager> {
   const address = busAddress(options);
+  const noBus = options.scope === "user" ? "no-user-bus" : "no-bus";
   const callTimeoutMs = options.callTimeoutMs ?? 25_000;
   let bus: InstanceType<typeof dbus.MessageBus>;
   try {
     bus = dbus.sessionBus({ busAddress: address });
   } catch (err) {
-    throw new SystemdError("no-bus", `cannot use the D-Bus address ${address}: ${(err as Error).message}`, { cause: err });
+    throw new SystemdError(noBus, `cannot use the D-Bus address ${address}: ${(err as Error).message}`, { cause: err });
   }
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new SystemdError("no-bus", `no answer from the D-Bus socket ${address} within ${callTimeoutMs} ms`)), callTimeoutMs);
+    const timer = setTimeout(() => reject(new SystemdError(noBus, `no answer from the D-Bus socket ${address} within ${callTimeoutMs} ms`)), callTimeoutMs);
     bus.once("connect", () => (clearTimeout(timer), resolve()));
     bus.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const code = err?.code ? ` (${err.code})` : "";
-      reject(new SystemdError(err?.code === "EACCES" ? "access-denied" : "no-bus", `cannot connect to the D-Bus socket ${address}${code}: ${err?.message ?? String(err)}`, { cause: err }));
+      reject(new SystemdError(err?.code === "EACCES" ? "access-denied" : noBus, `cannot connect to the D-Bus socket ${address}${code}: ${err?.message ?? String(err)}`, { cause: err }));
     });
   }).catch((err: unknown) => {
     try {

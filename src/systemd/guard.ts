@@ -29,7 +29,7 @@ export function writeAllowed(scopeDir: string, path: string, op: "write" | "mkdi
   return true;
 }
 
-/** A CgroupFs that reads anything and writes only where {@link writeAllowed} says. @internal */
+/** A CgroupFs that reads anything and writes only where `writeAllowed` says. @public */
 export class ScopeWriteGuard implements CgroupFs {
   /** Every write, mkdir and rmdir that passed, in order. */
   readonly log: Array<{ op: string; path: string; data?: string }> = [];

@@ -3,12 +3,13 @@
 import { CgroupError } from "../runtime/errors.js";
 import type { UnitProperty } from "./properties.js";
 
-/** How a job ended, as JobRemoved's `result` says it (org.freedesktop.systemd1(5)). @internal */
+/** How a job ended, as JobRemoved's `result` says it (org.freedesktop.systemd1(5)). @public */
 export type JobResult = "done" | "canceled" | "timeout" | "failed" | "dependency" | "skipped" | "invalid" | "assert" | "unsupported" | "collected" | "once";
 
-/** What went wrong talking to systemd. @internal */
+/** What went wrong talking to systemd. @public */
 export type SystemdErrorKind =
   | "no-bus"
+  | "no-user-bus"
   | "access-denied"
   | "unit-exists"
   | "unknown-property"
@@ -20,6 +21,7 @@ export type SystemdErrorKind =
 
 const ADVICE: Readonly<Record<SystemdErrorKind, string>> = {
   "no-bus": "is systemd PID 1 and dbus running? Use --driver cgroupfs on a host without systemd",
+  "no-user-bus": "is this user's manager (user@UID.service) running? It starts with a login session (pam_systemd); as root, loginctl enable-linger USER keeps it running",
   "access-denied": "the system manager needs root; run as root, or use the user manager (--user)",
   "unit-exists": "choose another unit name, or stop the unit that has it",
   "unknown-property": "this systemd does not know the property; leave it out or upgrade systemd",
@@ -47,7 +49,7 @@ export class SystemdError extends CgroupError {
   }
 }
 
-/** Which manager to talk to. @internal */
+/** Which manager to talk to. @public */
 export interface SystemdConnectOptions {
   /** The system manager (default) or the calling user's manager (its session bus). */
   readonly scope?: "system" | "user";
@@ -60,7 +62,7 @@ export interface SystemdConnectOptions {
 /**
  * systemd's Manager as the driver uses it. Every method throws {@link SystemdError}.
  * `subscribe` is done on connect: systemd sends JobRemoved only to subscribers and to the job's creator.
- * @internal
+ * @public
  */
 export interface SystemdManager {
   /** The bus address, for messages. */
@@ -70,6 +72,8 @@ export interface SystemdManager {
   /** StopUnit(name, mode) → the job's object path. */
   stopUnit(name: string, mode: "fail" | "replace"): Promise<string>;
   resetFailedUnit(name: string): Promise<void>;
+  /** A property of the manager itself (org.freedesktop.systemd1.Manager), e.g. `ControlGroup`: the root of its cgroup subtree. */
+  managerProperty(property: string): Promise<unknown>;
   /** A property of a loaded unit, read from `iface` (org.freedesktop.systemd1.Unit, .Scope, .Slice). */
   unitProperty(name: string, iface: string, property: string): Promise<unknown>;
   /** Wait for the job's JobRemoved signal until `deadline` (epoch ms). */

@@ -6,13 +6,13 @@ import { InvalidValueError } from "../runtime/errors.js";
 import { blkioWeightToIoWeight, cpuSharesToWeightOci, CPU_WEIGHT_RANGE } from "../resources/conversions.js";
 import type { ResourceLimits } from "../resources/limits.js";
 
-/** A D-Bus variant: its signature and a value of that type (u64 as bigint). @internal */
+/** A D-Bus variant: its signature and a value of that type (u64 as bigint). @public */
 export interface UnitPropertyValue {
   readonly signature: string;
   readonly value: unknown;
 }
 
-/** One `(sv)` of StartTransientUnit's property array. @internal */
+/** One `(sv)` of StartTransientUnit's property array. @public */
 export type UnitProperty = readonly [name: string, value: UnitPropertyValue];
 
 /** systemd's "infinity" for limits (CGROUP_LIMIT_MAX) and times (USEC_INFINITY): UINT64_MAX. @internal */

@@ -41,7 +41,7 @@ export function randomScopeName(prefix = "cgroupkit-run"): string {
 export interface TransientScopeRequest {
   /** `cgroupkit-run-<random>.scope`. */
   readonly unit: string;
-  /** Parent slice; default {@link DEFAULT_SLICE}. */
+  /** Parent slice; default `system.slice` (`app.slice` in a user manager). */
   readonly slice?: string;
   /** Processes that start in the scope and are moved into its payload leaf (a scope needs at least one). */
   readonly pids: readonly number[];

@@ -34,7 +34,7 @@ function testParent(context: TestContext): string {
 
 /** `cgroupkit run RUN_ARGS -- [WRAP…] cgroupkit limits --json`, parsed. */
 async function limitsInside(runArgs: readonly string[], wrap: readonly string[] = []): Promise<Limits> {
-  const r = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "none", ...runArgs, "--", ...wrap, process.execPath, MAIN, "limits", "--json"]);
+  const r = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "allow-all", ...runArgs, "--", ...wrap, process.execPath, MAIN, "limits", "--json"]);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Limits;
 }
@@ -90,9 +90,9 @@ describe.runIf(usable).concurrent("cgroupkit limits on the host (as root)", { ti
 
   it("--heap-mb 0.75 prints the megabytes for --max-old-space-size; nothing without a limit", async (context) => {
     const parent = testParent(context);
-    const limited = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "none", "--parent", parent, "--memory", "96M", "--", process.execPath, MAIN, "limits", "--heap-mb", "0.75"]);
+    const limited = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "allow-all", "--parent", parent, "--memory", "96M", "--", process.execPath, MAIN, "limits", "--heap-mb", "0.75"]);
     expect(limited.stdout).toBe("72\n");
-    const unlimited = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "none", "--parent", parent, "--", process.execPath, MAIN, "limits", "--heap-mb", "0.75"]);
+    const unlimited = await spawnCollect(process.execPath, [MAIN, "run", "--devices", "allow-all", "--parent", parent, "--", process.execPath, MAIN, "limits", "--heap-mb", "0.75"]);
     expect({ status: unlimited.status, stdout: unlimited.stdout }).toEqual({ status: 0, stdout: "" });
     expect(unlimited.stderr).toMatch(/no memory limit binds this process/);
   });

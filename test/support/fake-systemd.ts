@@ -74,7 +74,13 @@ export class FakeSystemd implements SystemdManager {
   private serial = 0;
   closed = false;
 
-  constructor(private readonly tree: FakeTreeFs) {}
+  private readonly controlGroups = new Map<string, string>();
+
+  /** `root`: the manager's own ControlGroup (`""` for the system manager, `/user.slice/…/user@1000.service` for a user's). */
+  constructor(
+    private readonly tree: FakeTreeFs,
+    readonly root = "",
+  ) {}
 
   private job(result: JobResult | "hang"): string {
     const path = `/org/freedesktop/systemd1/job/${++this.serial}`;
@@ -96,8 +102,11 @@ export class FakeSystemd implements SystemdManager {
       return this.job(step.job);
     }
     const slice = String(properties.find(([n]) => n === "Slice")?.[1].value ?? "system.slice");
-    const dir = `${this.tree.root}/${slice}/${name}`;
+    const controlGroup = `${this.root}/${slice}/${name}`;
+    const dir = `${this.tree.root}${controlGroup}`;
+    if (!fs.existsSync(`${this.tree.root}${this.root}/${slice}`)) await this.tree.mkdir(`${this.tree.root}${this.root}/${slice}`);
     await this.tree.mkdir(dir);
+    this.controlGroups.set(name, controlGroup);
     const pids = (properties.find(([n]) => n === "PIDs")?.[1].value as number[]) ?? [];
     fs.writeFileSync(`${dir}/cgroup.procs`, pids.join("\n"));
     this.units.set(name, "active");
@@ -108,7 +117,7 @@ export class FakeSystemd implements SystemdManager {
     this.calls.push({ method: "StopUnit", unit: name });
     if (this.units.get(name) !== "active") throw new SystemdError("no-such-unit", `StopUnit ${name}: Unit ${name} not loaded.`, { unit: name });
     this.units.delete(name);
-    const dir = `${this.tree.root}/system.slice/${name}`;
+    const dir = `${this.tree.root}${this.controlGroups.get(name) ?? `/system.slice/${name}`}`;
     if (!this.leaveSubgroups) fs.rmSync(dir, { recursive: true, force: true });
     return this.job("done");
   }
@@ -121,7 +130,13 @@ export class FakeSystemd implements SystemdManager {
   async unitProperty(name: string, _iface: string, property: string): Promise<unknown> {
     if (!this.units.has(name)) throw new SystemdError("no-such-unit", `GetUnit ${name}`, { unit: name });
     if (property !== "ControlGroup") throw new Error(`fake: no property ${property}`);
-    return `/system.slice/${name}`;
+    return this.controlGroups.get(name) ?? `/system.slice/${name}`;
+  }
+
+  async managerProperty(property: string): Promise<unknown> {
+    this.calls.push({ method: `Get ${property}`, unit: "" });
+    if (property !== "ControlGroup") throw new Error(`fake: no manager property ${property}`);
+    return this.root;
   }
 
   async waitForJob(job: string, deadline: number): Promise<JobResult> {

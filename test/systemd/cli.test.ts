@@ -50,10 +50,12 @@ describe("cgroupkit on systemd", () => {
   });
 
   it("an OOM kill under MemoryMax shows in memory.events and in the summary", () => {
-    const r = cli(["run", "--json", "--memory", "32M", "--memory-swap", "32M", "--devices", "none", "--", "sh", "-c", "tail /dev/zero; grep oom_kill /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.events"]);
+    const r = cli(["run", "--json", "--memory", "32M", "--memory-swap", "32M", "--devices", "allow-all", "--", "sh", "-c", "tail /dev/zero; grep oom_kill /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.events"]);
     expect(r.stdout).toMatch(/^oom_kill [1-9]/m);
     const summary = summaryOf(r.stderr);
     expect(BigInt(summary.memory.oomKills)).toBeGreaterThan(0n);
+    // The kernel force-charges a task the OOM killer already picked (so it can exit): the peak may pass the limit by a few pages.
+    if (summary.memory.peak !== undefined) expect(Number(summary.memory.peak)).toBeLessThanOrEqual(34 * 1024 * 1024);
   });
 
   it("TasksMax stops a bounded fork bomb", () => {
@@ -64,7 +66,7 @@ describe("cgroupkit on systemd", () => {
       my $scope = "/sys/fs/cgroup$cg"; $scope =~ s{/[^/]+$}{};
       print "forked=", scalar(@kids), "\\nfailed=$fail\\ncurrent=", slurp("/sys/fs/cgroup$cg/pids.current"), "\\nscope-max=", slurp("$scope/pids.max"), "\\n", slurp("/sys/fs/cgroup$cg/pids.events") =~ s/^max /events-max=/mr, "\\n";
       kill "KILL", @kids; waitpid($_, 0) for @kids;`;
-    const r = cli(["run", "--pids", "16", "--devices", "none", "--", "perl", "-e", bomb]);
+    const r = cli(["run", "--pids", "16", "--devices", "allow-all", "--", "perl", "-e", bomb]);
     expect(r.status).toBe(0);
     const seen = keyed(r.stdout);
     expect(Number(seen.forked)).toBe(15);

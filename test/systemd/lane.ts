@@ -14,7 +14,7 @@
 //   `cgroupkit-ci`); its name is in CGROUPKIT_TEST_USER. `systemctl start user@1000.service` gives
 //   its user manager and the session bus /run/user/1000/bus.
 // - Timeouts: 120 s a test, 60 s a hook (vitest.config.ts); the whole suite gets RuntimeMaxSec
-//   (the lane's timeout less the boot), the lane CGROUPKIT_VM_TIMEOUT seconds (default 300).
+//   (the lane's timeout less the boot), the lane CGROUPKIT_VM_TIMEOUT seconds (default 540).
 // - Name every unit and cgroup a test makes `cgroupkit…`: the global teardown
 //   (support/leftovers.ts) fails the lane when any such unit or cgroup is left.
 // Result: the suite's closing line (with a random token) on the serial console; no line, a panic
@@ -137,7 +137,8 @@ runLane({
   lane: "systemd-lane",
   what: "systemd tests",
   resultFile: path.join(projectRoot, "temp", "systemd-result.json"),
-  defaultTimeoutSeconds: 300,
+  // The suite runs node over 9p under TCG on a shared host: about 60 s of tests when idle, several times that when busy.
+  defaultTimeoutSeconds: 540,
   prerequisites() {
     const { found, missing } = findQemuPrerequisites(MODULES);
     missing.push(...packageProblems());

@@ -153,6 +153,8 @@ describe("D-Bus helpers", () => {
     expect(busAddress({}, { CGROUPKIT_SYSTEMD_BUS: "unix:path=/y" })).toBe("unix:path=/y");
     expect(busAddress({}, {})).toBe("unix:path=/run/dbus/system_bus_socket");
     expect(busAddress({ scope: "user" }, { XDG_RUNTIME_DIR: "/run/user/1000" })).toBe("unix:path=/run/user/1000/bus");
-    expect(() => busAddress({ scope: "user" }, {})).toThrow(SystemdError);
+    expect(busAddress({ scope: "user" }, { DBUS_SESSION_BUS_ADDRESS: "unix:path=/s", XDG_RUNTIME_DIR: "/run/user/1000" })).toBe("unix:path=/s");
+    // neither variable (su, sudo -u, a cron job): where pam_systemd puts the user's bus
+    expect(busAddress({ scope: "user" }, {}, 1234)).toBe("unix:path=/run/user/1234/bus");
   });
 });

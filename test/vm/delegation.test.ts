@@ -116,7 +116,7 @@ describe("rootless by ownership: uid 1000 inside a subtree root delegated with C
     const exec = await cgk("exec", work, "--", "cat", "/proc/self/cgroup");
     expect(exec, exec.stderr).toMatchObject({ status: 0, stdout: `0::/${work}\n` });
 
-    const run = await cgk("run", "--parent", `${top}/deleg`, "--name", "job", "--memory", "64M", "--pids", "40", "--devices", "none", "--", "sh", "-c", "cat /proc/self/cgroup; cat \"/sys/fs/cgroup/$(cut -d: -f3 /proc/self/cgroup)/memory.max\"");
+    const run = await cgk("run", "--parent", `${top}/deleg`, "--name", "job", "--memory", "64M", "--pids", "40", "--allow-no-device-policy", "--", "sh", "-c", "cat /proc/self/cgroup; cat \"/sys/fs/cgroup/$(cut -d: -f3 /proc/self/cgroup)/memory.max\"");
     expect(run, run.stderr).toMatchObject({ status: 0, stdout: `0::/${top}/deleg/job\n${64 * 1024 * 1024}\n` });
     expect(run.stderr).toMatch(/cgroupkit run: .*\/deleg\/job exited 0: .* of 64\.0 MiB/);
     expect(fs.existsSync(path.join(delegDir, "job"))).toBe(false); // removed afterwards, by the user
@@ -124,7 +124,7 @@ describe("rootless by ownership: uid 1000 inside a subtree root delegated with C
   });
 
   it("run --memory confines the command: the OOM killer ends it inside the user's group", async () => {
-    const run = await cgk("run", "--parent", `${top}/deleg`, "--memory", "32M", "--memory-swap", "32M", "--devices", "none", "--", "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
+    const run = await cgk("run", "--parent", `${top}/deleg`, "--memory", "32M", "--memory-swap", "32M", "--allow-no-device-policy", "--", "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
     expect(run.stderr).toMatch(/killed by SIGKILL \(the OOM killer\).*OOM kills [1-9]/);
     expect(run.status).toBe(137);
   });

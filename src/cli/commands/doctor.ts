@@ -6,6 +6,7 @@ import { hierarchyPathComponents } from "../../cgroup/names.js";
 import { CAP, callerIds, hasCapability, readProcessPrivilege, writableBy, type ProcessPrivilege } from "../../cgroup/privilege.js";
 import { dirUnderMount, ownPlacements, type OwnPlacement } from "../../cgroup/self.js";
 import { devicePrivilegeProblem } from "../../devices/privilege.js";
+import { userDelegateFix } from "../../systemd/user.js";
 import { CgroupError } from "../../runtime/errors.js";
 import type { CgroupFs, CgroupStat } from "../../runtime/fs.js";
 import type { CliContext } from "../context.js";
@@ -14,8 +15,6 @@ import type { Verb } from "../verb.js";
 
 /** The controllers `run` places a command under, as the cgroupfs driver chooses them. */
 const RUN_LIMITS = ["memory", "cpu", "pids"] as const;
-const USER_DROP_IN = "/etc/systemd/system/user@.service.d/delegate.conf";
-const USER_DELEGATE = "cpu cpuset io memory pids";
 
 /** One missing piece and the command that supplies it. @internal */
 export interface DoctorFix {
@@ -178,7 +177,7 @@ export async function diagnose(fs: CgroupFs, env: NodeJS.ProcessEnv = process.en
     reason: problem ?? (mechanism === "v1" ? "v1 devices.allow/deny, with CAP_SYS_ADMIN" : "cgroup2 eBPF device filter (BPF_PROG_TYPE_CGROUP_DEVICE), with CAP_SYS_ADMIN"),
   };
   if (problem !== undefined) {
-    fixes.push({ problem: `no device policy can be enforced: ${problem}`, fix: "run as root (or with CAP_SYS_ADMIN in the initial user namespace); or accept running without one: cgroupkit run --devices none …" });
+    fixes.push({ problem: `no device policy can be enforced: ${problem}`, fix: "run as root (or with CAP_SYS_ADMIN in the initial user namespace); or accept running without one: cgroupkit run --allow-no-device-policy …" });
   }
 
   // What `run` would do here.
@@ -190,7 +189,7 @@ export async function diagnose(fs: CgroupFs, env: NodeJS.ProcessEnv = process.en
   if (driver === "systemd") {
     notes.push("systemd is PID 1 and owns the tree: run asks it for a transient scope with Delegate=yes; limits become unit properties (MemoryMax, CPUQuota, TasksMax)");
     for (const c of RUN_LIMITS) enforceable[c] = v2?.controllers.includes(c) ?? false;
-    if (uid !== 0) notes.push("not root: the system manager refuses a user's scope; the user manager (run --user) is not in this build");
+    if (uid !== 0) notes.push("not root: the system manager refuses a user's scope; run --user makes it in your own manager (user@UID.service), with the controllers that reach this group and no device policy");
   } else {
     for (const c of RUN_LIMITS) {
       const h = hierarchyFor(layout, c);
@@ -213,7 +212,7 @@ export async function diagnose(fs: CgroupFs, env: NodeJS.ProcessEnv = process.en
       if (missing.length > 0) {
         fixes.push({
           problem: `systemd does not delegate ${missing.join(", ")} to uid ${uid}'s user manager`,
-          fix: `as root: mkdir -p ${USER_DROP_IN.replace(/\/[^/]+$/, "")} && printf '[Service]\\nDelegate=${USER_DELEGATE}\\n' > ${USER_DROP_IN} && systemctl daemon-reload, then log in again`,
+          fix: userDelegateFix(),
         });
       }
     } else if (v2 && !root) {

@@ -15,7 +15,9 @@ export const DRIVER_OPTION: OptionSpec = {
   help: "auto (default: systemd when it is PID 1 and the group is not in a subtree delegated to us), systemd, or cgroupfs",
 };
 /** `--slice` for the systemd driver. @internal */
-export const SLICE_OPTION: OptionSpec = { name: "slice", takes: "value", valueName: "SLICE", help: "systemd driver: the parent slice of the scope (default system.slice)" };
+export const SLICE_OPTION: OptionSpec = { name: "slice", takes: "value", valueName: "SLICE", help: "systemd driver: the parent slice of the scope (default system.slice; app.slice with --user)" };
+/** `--user` for run: the calling user's systemd manager instead of the system's. @internal */
+export const USER_OPTION: OptionSpec = { name: "user", takes: "flag", help: "rootless: a scope in your own systemd manager (user@UID.service) over the session bus; implies --driver systemd" };
 /** `-p NAME=VALUE` for the systemd driver, as systemd-run takes it. @internal */
 export const PROPERTY_OPTION: OptionSpec = {
   name: "property",
@@ -66,6 +68,10 @@ export function sliceArg(args: ParsedArgs, verb: string): string | undefined {
  */
 export async function resolveDriver(ctx: CliContext, group: string | undefined, verb: string): Promise<DriverChoice> {
   const requested = driverArg(ctx.args, verb);
+  if (ctx.args.flags.has("user")) {
+    if (requested === "cgroupfs") throw new UsageError("--user needs the systemd driver (a scope in your own systemd manager); for a subtree delegated by ownership, use --driver cgroupfs with --parent instead", verb);
+    return "systemd";
+  }
   let choice: DriverChoice = requested === "auto" ? "cgroupfs" : requested;
   if (requested === "auto") {
     const host = await readHostInfo({ fs: ctx.fs, layout: await ctx.layout() });

@@ -8,6 +8,7 @@ import { applyDevicePolicy } from "../../devices/apply.js";
 import { applyV1DevicePolicy } from "../../devices/v1.js";
 import { assertDevicePrivilege, DevicePolicyPrivilegeError } from "../../devices/privilege.js";
 import { applyResources } from "../../resources/limits.js";
+import type { DevicePolicy } from "../../devices/policy.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
 import { CgroupIoError } from "../../runtime/errors.js";
@@ -28,6 +29,8 @@ export interface RunPlacement {
   join(pid: number): Promise<Cgroup>;
   /** The group the summary's usage is read from (undefined before a successful join where the group is made by join). */
   usageGroup(): Cgroup | undefined;
+  /** Set when the requested device policy is not enforced (accepted by `--allow-no-device-policy`): why. */
+  readonly devicesNotEnforced?: string;
   /** Remove everything this placement made, killing what still runs there. Reports on stderr, never throws. */
   dispose(): Promise<void>;
   /** Called instead of {@link RunPlacement.dispose} when the run keeps its group (`--keep`); optional. Reports on stderr, never throws. */
@@ -48,15 +51,30 @@ function runControllers(layout: CgroupLayout): string[] {
   return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
 }
 
-/** A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped). */
-async function refuseUnenforceableDevices(ctx: CliContext, layout: CgroupLayout, policyName: string): Promise<void> {
+/** What `run` does about its device policy on this host, for this caller. @internal */
+export interface DeviceDecision {
+  /** The policy to enforce; undefined when it cannot be enforced and that was accepted (--allow-no-device-policy). */
+  readonly policy: DevicePolicy | undefined;
+  /** Why the requested policy is not enforced (`--allow-no-device-policy`); the summary says so. */
+  readonly notEnforced?: string;
+}
+
+/**
+ * A device policy this caller cannot enforce stops `run` before anything is made (never silently dropped),
+ * unless `--allow-no-device-policy` accepts running without it; then the reason goes into the summary.
+ * @internal
+ */
+export async function decideDevicePolicy(ctx: CliContext, layout: CgroupLayout, request: RunRequest): Promise<DeviceDecision> {
+  if (!request.devices) return { policy: undefined };
   const devices = hierarchyFor(layout, "devices");
   try {
     await assertDevicePrivilege(ctx.fs, devices?.version === "v1" && devices.mountPoint !== undefined ? "v1" : "ebpf");
   } catch (err) {
     if (!(err instanceof DevicePolicyPrivilegeError)) throw err;
-    throw new CliError(`device policy (${policyName}): ${err.message} (--devices none runs the command without a device policy)`);
+    if (request.allowNoDevicePolicy) return { policy: undefined, notEnforced: `device policy ${request.devices.source} NOT enforced: ${err.message.replace(/; refused rather than run without it$/, "")}` };
+    throw new CliError(`device policy (${request.devices.source}): ${err.message} (--allow-no-device-policy runs it without one where it cannot be enforced, and says so)`);
   }
+  return { policy: request.devices.policy };
 }
 
 /** Remove whatever of a group exists, killing what runs in it; reports but does not throw. */
@@ -123,7 +141,7 @@ export const cgroupfsRunDriver: RunDriver = {
   name: "cgroupfs",
   async prepare(ctx, request) {
     const layout = await ctx.layout();
-    if (request.devices) await refuseUnenforceableDevices(ctx, layout, request.devices.source);
+    const devices = await decideDevicePolicy(ctx, layout, request);
     const marker = await ownMarker(ctx.fs);
     let outer: Cgroup | undefined;
     let leaf: Cgroup | undefined;
@@ -148,6 +166,7 @@ export const cgroupfsRunDriver: RunDriver = {
         await removeRunGroup(ctx, outer, request.group);
         await removeCreatedParents(ctx, createdParents);
       },
+      ...(devices.notEnforced ? { devicesNotEnforced: devices.notEnforced } : {}),
     };
     const made = await createOuter(ctx, request, layout);
     outer = made.group;
@@ -162,11 +181,11 @@ export const cgroupfsRunDriver: RunDriver = {
       const leafName = `${request.group}/${marker}`;
       await Cgroup.createExclusive(leafName, { layout, controllers: leafControllers.filter((c) => c !== "devices"), fs: ctx.fs });
       await applyResources(outer, request.limits);
-      if (request.devices) await applyDevicePolicy(outer, request.devices.policy);
+      if (devices.policy) await applyDevicePolicy(outer, devices.policy);
       leaf = await Cgroup.create(leafName, { layout, controllers: leafControllers, fs: ctx.fs });
       const leafDevices = leaf.placement("devices");
       // v1: set and verify the leaf's own list too; each of its rules is checked against the outer list.
-      if (request.devices && leafDevices?.hierarchy.version === "v1") await applyV1DevicePolicy(leafDevices.dir, request.devices.policy, ctx.fs);
+      if (devices.policy && leafDevices?.hierarchy.version === "v1") await applyV1DevicePolicy(leafDevices.dir, devices.policy, ctx.fs);
       return placement;
     } catch (err) {
       await placement.dispose();

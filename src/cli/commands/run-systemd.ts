@@ -3,11 +3,13 @@
 // payload leaf, where the rest of the limits and the device program are applied before the command starts.
 import type { Cgroup } from "../../cgroup/cgroup.js";
 import { connectSystemd, type SystemdManager } from "../../systemd/manager.js";
-import { checkUnitName, randomScopeName, startDelegatedScope, type DelegatedScope } from "../../systemd/scope.js";
+import { checkUnitName, randomScopeName, startDelegatedScope, type DelegatedScope, type TransientScopeRequest } from "../../systemd/scope.js";
+import { checkUserDelegation, controllersNeeded, readUserDelegation, startUserScope } from "../../systemd/user.js";
+import { assertDevicePrivilege, DevicePolicyPrivilegeError } from "../../devices/privilege.js";
 import { UsageError, optionValue } from "../args.js";
 import { CliError, type CliContext } from "../context.js";
 import { propertyArgs, sliceArg } from "./driver.js";
-import type { RunPlacement, RunDriver } from "./run-placement.js";
+import { decideDevicePolicy, type RunPlacement, type RunDriver } from "./run-placement.js";
 import type { RunRequest } from "./run.js";
 
 /** systemd: the scope is made around the prelude's pid in `join`, since a scope needs a process. @internal */
@@ -27,12 +29,29 @@ export const systemdRunDriver: RunDriver = {
     }
     const layout = await ctx.layout();
     if (layout.kind !== "v2") throw new CliError(`the systemd driver needs a pure cgroup v2 host (this one is ${layout.kind}); use --driver cgroupfs`);
-    const manager: SystemdManager = await connectSystemd();
+    const devices = await decideDevicePolicy(ctx, layout, request);
+    if (request.user && properties.some(([n]) => n === "DeviceAllow" || n === "DevicePolicy")) {
+      // systemd enforces these with a BPF program, which a user's manager cannot load: it would skip them with a log line.
+      await assertDevicePrivilege(ctx.fs, "ebpf").catch((err: unknown) => Promise.reject(err instanceof DevicePolicyPrivilegeError ? new CliError(`-p DeviceAllow/DevicePolicy with --user: ${err.message}`) : err));
+    }
+    const manager: SystemdManager = await connectSystemd(request.user ? { scope: "user" } : {});
+    const scopeRequest = (pid: number): TransientScopeRequest => ({ unit, ...(slice ? { slice } : {}), pids: [pid], limits: request.limits, properties, ...(devices.policy ? { devices: devices.policy } : {}), keep: true });
+    try {
+      // Before the command starts: a limit the user's manager was not delegated is refused with the drop-in.
+      if (request.user) {
+        const delegation = await readUserDelegation(manager, { layout, fs: ctx.fs });
+        checkUserDelegation(controllersNeeded(request.limits, properties), delegation.controllers, `${delegation.dir}/cgroup.controllers`);
+      }
+    } catch (err) {
+      manager.close();
+      throw err;
+    }
     let scope: DelegatedScope | undefined;
     return {
       label: unit,
+      ...(devices.notEnforced ? { devicesNotEnforced: devices.notEnforced } : {}),
       join: async (pid: number): Promise<Cgroup> => {
-        scope = await startDelegatedScope(manager, { unit, ...(slice ? { slice } : {}), pids: [pid], limits: request.limits, properties, ...(request.devices ? { devices: request.devices.policy } : {}), keep: true }, { layout, fs: ctx.fs });
+        scope = request.user ? await startUserScope(manager, scopeRequest(pid), { layout, fs: ctx.fs }) : await startDelegatedScope(manager, scopeRequest(pid), { layout, fs: ctx.fs });
         for (const d of scope.dropped) {
           ctx.io.stderr(`cgroupkit run: this systemd does not know ${d.property}; ${d.outcome === "leaf" ? "its limit was written into the scope's leaf group instead" : "left out"}\n`);
         }

@@ -13,7 +13,7 @@ import { policyArg, type NamedPolicy } from "./devices.js";
 import { ociRunLimits } from "./run-oci.js";
 import { recordEvents, type EventRecorder } from "./events.js";
 import { SignalRelay, launchInGroup, launchJoined, signalStatus, type LaunchResult } from "./launch.js";
-import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, resolveDriver } from "./driver.js";
+import { DRIVER_OPTION, PROPERTY_OPTION, SLICE_OPTION, USER_OPTION, resolveDriver } from "./driver.js";
 import { cgroupfsRunDriver, type RunPlacement } from "./run-placement.js";
 import type { Cgroup } from "../../cgroup/cgroup.js";
 import { confinementTools } from "../../process/spawn.js";
@@ -32,6 +32,10 @@ export interface RunRequest {
   readonly keep: boolean;
   /** Confine the command (default); false with --no-confine. */
   readonly confine: boolean;
+  /** `--allow-no-device-policy`: where the policy cannot be enforced (no privilege), run without it and say so. */
+  readonly allowNoDevicePolicy: boolean;
+  /** `--user`: a scope in the calling user's systemd manager (rootless). */
+  readonly user: boolean;
 }
 
 function sizeOrMax(option: string, text: string): bigint | "max" {
@@ -106,7 +110,7 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
-  const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") };
+  const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine"), allowNoDevicePolicy: args.flags.has("allow-no-device-policy"), user: args.flags.has("user") };
   const oci = value("oci") === undefined ? undefined : ociRunLimits(args, value("oci") as string);
   if (oci) return { ...common, limits: oci.limits, devices: oci.devices ?? policyArg(devicesText) };
   return { ...common, limits, devices: policyArg(devicesText) };
@@ -135,9 +139,11 @@ export interface RunSummary {
   readonly events?: readonly Record<string, unknown>[];
   /** The device policy applied; `open` when it allows every device (`--devices allow-all`). */
   readonly devices?: { readonly policy: string; readonly open: boolean };
+  /** Why the requested device policy was not enforced (`--allow-no-device-policy`). */
+  readonly devicesNotEnforced?: string;
 }
 
-function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean, devices: NamedPolicy | undefined): RunSummary {
+function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | undefined, leafOomKills: bigint, kept: boolean, confined: boolean, devices: NamedPolicy | undefined, devicesNotEnforced: string | undefined): RunSummary {
   // v1 counts an OOM kill in the leaf the victim ran in only; cgroup2 counts it up the tree as well.
   const groupOomKills = usage?.memory?.oomKills ?? 0n;
   const oomKills = leafOomKills > groupOomKills ? leafOomKills : groupOomKills;
@@ -153,6 +159,7 @@ function summarize(group: string, result: LaunchResult, usage: UsageSnapshot | u
     ...(usage?.cpu ? { cpu: { usageUsec: usage.cpu.usageUsec, userUsec: usage.cpu.userUsec, systemUsec: usage.cpu.systemUsec } } : {}),
     ...(usage?.pids ? { pids: { peak: usage.pids.peak, max: usage.pids.max } } : {}),
     ...(devices ? { devices: { policy: devices.source, open: isOpenPolicy(devices) } } : {}),
+    ...(devicesNotEnforced !== undefined ? { devicesNotEnforced } : {}),
   };
 }
 
@@ -172,7 +179,7 @@ export function summaryLine(s: RunSummary): string {
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
   const open = s.devices?.open ? `; device ACL open: every device allowed (${s.devices.policy})` : "";
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}${open}`;
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}${open}${s.devicesNotEnforced ? `; ${s.devicesNotEnforced}` : ""}`;
 }
 
 const RUN_OPTIONS = [
@@ -188,6 +195,8 @@ const RUN_OPTIONS = [
   { name: "devices", takes: "value", valueName: "POLICY", help: "device policy: libvirt-lxc (default), container, a JSON policy file, or allow-all (every device: an open ACL)" },
   { name: "keep", takes: "flag", help: "keep the group afterwards (default: remove it)" },
   { name: "no-confine", takes: "flag", help: "run unconfined: cgroupfs writable and every capability kept (the boundary is open)" },
+  { name: "allow-no-device-policy", takes: "flag", help: "where this caller cannot enforce the device policy (not root), run without it; the summary says it is NOT enforced" },
+  USER_OPTION,
   DRIVER_OPTION,
   SLICE_OPTION,
   PROPERTY_OPTION,
@@ -223,13 +232,18 @@ export const runVerb: Verb = {
     "whose run was killed). The name must be new; a stale group of the same name is removed first.\n" +
     "On a systemd host (--driver auto or systemd) the group is a transient cgroupkit-run-<random>.scope\n" +
     "under --slice with Delegate=yes: limits become its unit properties (-p passes more, as systemd-run),\n" +
-    "and the command, the limits without a property and the device program live in its payload leaf.\n\n" +
+    "and the command, the limits without a property and the device program live in its payload leaf.\n" +
+    "Without root, --user makes the scope in your own systemd manager (user@UID.service, over the session bus\n" +
+    "$DBUS_SESSION_BUS_ADDRESS, else /run/user/UID/bus) under app.slice: a limit whose controller systemd does not\n" +
+    "delegate to it is refused with the drop-in to add, and a device policy (which needs privilege) is refused\n" +
+    "unless --allow-no-device-policy.\n\n" +
     THREAT_MODEL,
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
     ["cgroupkit run --memory 64M --devices libvirt-lxc -- sh -c 'head -c 1 /dev/zero | od -c; head -c 1 /dev/tty'", "/dev/zero readable, /dev/tty denied"],
     ["cgroupkit run --memory 1G --memory-swap 1G --cpu-quota 150% --pids 200 -- make -j8", "a build with hard limits, no swap"],
     ["cgroupkit run --json --keep --name job1 -- ./job.sh", "keep the group for inspection; JSON summary on stderr"],
+    ["cgroupkit run --user --memory 2G --allow-no-device-policy -- make -j8", "rootless: a scope in your own systemd manager"],
   ],
   async run(ctx: CliContext) {
     const request = runRequest(ctx.args);
@@ -265,7 +279,7 @@ export const runVerb: Verb = {
       }
       if (result.started) {
         const events = recorder?.stop();
-        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine, request.devices), ...(events ? { events } : {}) };
+        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine, where.devicesNotEnforced ? undefined : request.devices, where.devicesNotEnforced), ...(events ? { events } : {}) };
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;

@@ -27,7 +27,8 @@ const keyed = (text: string) => Object.fromEntries(text.split("\n").filter((l) =
 
 describe("cgroupkit on systemd", () => {
   it("run: a cgroupkit-run-<random>.scope with Delegate=yes and the limits as properties; the command in its leaf; gone afterwards", () => {
-    const r = cli(["run", "--json", "--memory", "64M", "--pids", "30", "-p", "CPUWeight=50", "--", "sh", "-c", WHERE]);
+    // --no-confine: the command looks itself up by its cgroup path (a confined run sees / there; checked at the end)
+    const r = cli(["run", "--no-confine", "--json", "--memory", "64M", "--pids", "30", "-p", "CPUWeight=50", "--", "sh", "-c", WHERE]);
     expect(r.stderr).not.toMatch(/Error|at .*\.js/);
     expect(r.status).toBe(0);
     const seen = keyed(r.stdout);
@@ -39,18 +40,25 @@ describe("cgroupkit on systemd", () => {
     expect(summary).toMatchObject({ group: seen.unit, status: 0, signal: null, oomKilled: false });
     expect(showUnit(seen.unit!, ["LoadState"]).LoadState).toBe("not-found");
     expect(fs.existsSync(`${CGROUP_ROOT}/system.slice/${seen.unit}`)).toBe(false);
+    // Confined (the default), the command's cgroup namespace is rooted at its leaf, and cgroupfs is read-only.
+    const confined = cli(["run", "--memory", "64M", "--", "sh", "-c", "cat /proc/self/cgroup; echo $$ > /sys/fs/cgroup/cgroup.procs 2>/dev/null && echo escaped || echo refused"]);
+    expect(confined.status).toBe(0);
+    expect(confined.stdout).toBe("0::/\nrefused\n");
   });
 
   it("run --slice and --name: the unit is where it was asked to be", () => {
     const name = `cgroupkit-test-${randomBytes(3).toString("hex")}`;
-    const r = cli(["run", "--driver", "systemd", "--slice", "cgroupkit-test.slice", "--name", name, "--", "sh", "-c", "cut -d: -f3 /proc/self/cgroup"]);
-    expect(r.status).toBe(0);
-    expect(r.stdout.trim()).toBe(`/cgroupkit.slice/cgroupkit-test.slice/${name}.scope/payload`);
-    run("systemctl", ["stop", "cgroupkit.slice"]);
+    const r = cli(["run", "--driver", "systemd", "--slice", "cgroupkit-test.slice", "--name", name, "--no-confine", "--", "sh", "-c", "cut -d: -f3 /proc/self/cgroup"]);
+    try {
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(`/cgroupkit.slice/cgroupkit-test.slice/${name}.scope/payload`);
+    } finally {
+      run("systemctl", ["stop", "cgroupkit.slice"]);
+    }
   });
 
   it("an OOM kill under MemoryMax shows in memory.events and in the summary", () => {
-    const r = cli(["run", "--json", "--memory", "32M", "--memory-swap", "32M", "--devices", "allow-all", "--", "sh", "-c", "tail /dev/zero; grep oom_kill /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.events"]);
+    const r = cli(["run", "--json", "--memory", "32M", "--memory-swap", "32M", "--devices", "allow-all", "--no-confine", "--", "sh", "-c", "tail /dev/zero; grep oom_kill /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/memory.events"]);
     expect(r.stdout).toMatch(/^oom_kill [1-9]/m);
     const summary = summaryOf(r.stderr);
     expect(BigInt(summary.memory.oomKills)).toBeGreaterThan(0n);
@@ -66,7 +74,7 @@ describe("cgroupkit on systemd", () => {
       my $scope = "/sys/fs/cgroup$cg"; $scope =~ s{/[^/]+$}{};
       print "forked=", scalar(@kids), "\\nfailed=$fail\\ncurrent=", slurp("/sys/fs/cgroup$cg/pids.current"), "\\nscope-max=", slurp("$scope/pids.max"), "\\n", slurp("/sys/fs/cgroup$cg/pids.events") =~ s/^max /events-max=/mr, "\\n";
       kill "KILL", @kids; waitpid($_, 0) for @kids;`;
-    const r = cli(["run", "--pids", "16", "--devices", "allow-all", "--", "perl", "-e", bomb]);
+    const r = cli(["run", "--pids", "16", "--devices", "allow-all", "--no-confine", "--", "perl", "-e", bomb]);
     expect(r.status).toBe(0);
     const seen = keyed(r.stdout);
     expect(Number(seen.forked)).toBe(15);
@@ -105,7 +113,7 @@ describe("cgroupkit on systemd", () => {
     expect(created.status).toBe(0);
     expect(created.stdout).toContain(slice);
     expect(showUnit(slice, ["ActiveState"]).ActiveState).toBe("active");
-    const r = cli(["exec", group, "--", "sh", "-c", "cut -d: -f3 /proc/self/cgroup"]);
+    const r = cli(["exec", group, "--", "sh", "-c", "cut -d: -f3 /proc/self/cgroup"]); // exec is unconfined unless --confine
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(new RegExp(`^/${slice.replace(/\\/g, "\\\\").replace(/\./g, "\\.")}/cgroupkit-exec-[0-9a-f]{12}\\.scope/payload$`));
     const unit = r.stdout.trim().split("/")[2]!;

@@ -110,7 +110,7 @@ export function runRequest(args: ParsedArgs, env: NodeJS.ProcessEnv = process.en
     ...(pidsText !== undefined ? { pids: { max: pidsText === "max" ? "max" : BigInt(integerOption("pids", pidsText, 1, 4194304)) } } : {}),
   };
   const devicesText = value("devices") ?? "libvirt-lxc";
-  const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine"), allowNoDevicePolicy: args.flags.has("allow-no-device-policy"), user: args.flags.has("user") };
+  const common = { group, ...(parent !== undefined ? { parent } : {}), keep: args.flags.has("keep"), confine: !args.flags.has("no-confine") && !args.flags.has("user"), allowNoDevicePolicy: args.flags.has("allow-no-device-policy"), user: args.flags.has("user") };
   const oci = value("oci") === undefined ? undefined : ociRunLimits(args, value("oci") as string);
   if (oci) return { ...common, limits: oci.limits, devices: oci.devices ?? policyArg(devicesText) };
   return { ...common, limits, devices: policyArg(devicesText) };
@@ -132,6 +132,8 @@ export interface RunSummary {
   readonly kept: boolean;
   /** False with --no-confine: root inside could leave the group or widen its device list. */
   readonly confined: boolean;
+  /** `--user`: rootless, so unconfined (namespaces need privilege); its limits sit on the scope, whose files systemd does not delegate. */
+  readonly rootless?: boolean;
   readonly memory?: { readonly peak?: bigint; readonly max: bigint | "max"; readonly oomKills: bigint };
   readonly cpu?: { readonly usageUsec: bigint; readonly userUsec?: bigint; readonly systemUsec?: bigint };
   readonly pids?: { readonly peak?: bigint; readonly max: bigint | "max" };
@@ -179,7 +181,7 @@ export function summaryLine(s: RunSummary): string {
   }
   if (s.pids) parts.push(`pids peak ${s.pids.peak ?? "n/a"}`);
   const open = s.devices?.open ? `; device ACL open: every device allowed (${s.devices.policy})` : "";
-  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}${open}${s.devicesNotEnforced ? `; ${s.devicesNotEnforced}` : ""}`;
+  return `cgroupkit run: ${s.group} ${ended}: ${parts.join(", ")}${s.kept ? ` (group kept)` : ""}${s.confined || s.rootless ? "" : "; boundary open (--no-confine): root inside could leave the group or widen its devices"}${open}${s.devicesNotEnforced ? `; ${s.devicesNotEnforced}` : ""}`;
 }
 
 const RUN_OPTIONS = [
@@ -236,7 +238,8 @@ export const runVerb: Verb = {
     "Without root, --user makes the scope in your own systemd manager (user@UID.service, over the session bus\n" +
     "$DBUS_SESSION_BUS_ADDRESS, else /run/user/UID/bus) under app.slice: a limit whose controller systemd does not\n" +
     "delegate to it is refused with the drop-in to add, and a device policy (which needs privilege) is refused\n" +
-    "unless --allow-no-device-policy.\n\n" +
+    "unless --allow-no-device-policy. --user runs unconfined (the namespaces need privilege): the limits sit on\n" +
+    "the scope, whose control files systemd does not delegate, so the command cannot raise them.\n\n" +
     THREAT_MODEL,
   syntax: { options: RUN_OPTIONS, commandAfter: 0, positionals: { min: 0, max: 0 } },
   examples: [
@@ -279,7 +282,7 @@ export const runVerb: Verb = {
       }
       if (result.started) {
         const events = recorder?.stop();
-        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine, where.devicesNotEnforced ? undefined : request.devices, where.devicesNotEnforced), ...(events ? { events } : {}) };
+        const summary = { ...summarize(where.label, result, usage, leafOomKills, keep, request.confine, where.devicesNotEnforced ? undefined : request.devices, where.devicesNotEnforced), ...(request.user ? { rootless: true } : {}), ...(events ? { events } : {}) };
         ctx.io.stderr(`${ctx.json ? toJson(summary, 0) : summaryLine(summary)}\n`);
       }
       return result.status;

@@ -26,6 +26,7 @@ export const VERBS: readonly VerbEntry[] = [
   { name: "get", load: async () => (await import("./commands/files.js")).getVerb },
   { name: "ls", load: async () => (await import("./commands/tree.js")).lsVerb },
   { name: "tree", load: async () => (await import("./commands/tree.js")).treeVerb },
+  { name: "top", load: async () => (await import("./commands/top.js")).topVerb },
   { name: "mounts", load: async () => (await import("./commands/mounts.js")).mountsVerb },
   { name: "classify", load: async () => (await import("./commands/groups.js")).classifyVerb },
   { name: "devices show", load: async () => (await import("./commands/devices.js")).devicesShowVerb },

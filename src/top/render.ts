@@ -19,8 +19,9 @@ export interface RenderOptions {
   readonly bar: boolean;
   readonly order: TopOrder;
   readonly psi: PsiResource;
-  /** The first line's title: the root shown and the refresh interval. */
-  readonly title: string;
+  /** The group shown (`/` + its name) and the refresh interval, for the first line. */
+  readonly root: string;
+  readonly intervalSeconds: number;
   /** Key help on the first line (interactive only). */
   readonly keys?: boolean;
 }
@@ -158,10 +159,10 @@ export function renderFrame(frame: TopFrame, rows: readonly TopRow[], options: R
     return text.length > w ? c.header : text;
   };
   const head = [sortMark({ header: "GROUP", order: "path" }, pathWidth).padEnd(pathWidth), ...cols.map((c) => sortMark(c, c.width).padStart(c.width))].join(" ");
-  const title = `${options.title}  ${frame.time.toISOString().slice(11, 19)}  ${rows.length} group${rows.length === 1 ? "" : "s"}`;
-  const keys = options.keys ? "  [q]uit sort: [p]ath [t]asks [c]pu [m]em [i]o" : "";
+  const rest = `  every ${options.intervalSeconds}s  ${frame.time.toISOString().slice(11, 19)}  ${rows.length} group${rows.length === 1 ? "" : "s"}${options.keys ? "  [q]uit sort: [p]ath [t]asks [c]pu [m]em [i]o" : ""}`;
+  // The group's path gives way (from the left, as in the rows) so the key help stays on screen.
   const lines = [
-    truncateEnd(title + (title.length + keys.length <= width ? keys : ""), width),
+    truncateEnd(`cgroupkit top ${truncatePath(options.root, Math.max(12, width - 14 - rest.length))}${rest}`, width),
     truncateEnd(`${plan.note} · PSI=${options.psi} avg10`, width),
     paint(options.color, "7", head.padEnd(width)),
   ];

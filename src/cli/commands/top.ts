@@ -84,7 +84,7 @@ export const topVerb: Verb = {
         .filter((g) => g.name !== "") // the hierarchy root is no group a handle opens
         .map(({ name, holding }) => ({ name, hierarchies: holding.map(hierarchyLabel), open: () => Cgroup.open(name, { layout: layoutOf(layout, holding), fs: ctx.fs }) })),
     );
-    const title = `cgroupkit top /${start}  every ${delayMs / 1000}s`;
+    const heading = { root: `/${start}`, intervalSeconds: delayMs / 1000 };
     try {
       if (ctx.json || ctx.args.flags.has("batch") || !isatty(1)) {
         for (let i = 0; i < iterations; i++) {
@@ -94,13 +94,13 @@ export const topVerb: Verb = {
           if (ctx.json) {
             ctx.io.stdout(`${toJson({ time: frame.time.toISOString(), group: start === "" ? "/" : start, order, groups: rows, appeared: frame.appeared, vanished: frame.vanished, cost: frame.cost }, 0)}\n`);
           } else {
-            const lines = renderFrame(frame, rows, { width: Number(process.env.COLUMNS) || 80, color: false, bar: false, order, psi, title });
+            const lines = renderFrame(frame, rows, { width: Number(process.env.COLUMNS) || 80, color: false, bar: false, order, psi, ...heading });
             ctx.io.stdout(`${i > 0 ? "\n" : ""}${lines.join("\n")}\n`);
           }
         }
         return 0;
       }
-      return await interactive(ctx, sampler, { delayMs, iterations, psi, title, order: () => order, setOrder: (o) => (order = o) });
+      return await interactive(ctx, sampler, { delayMs, iterations, psi, heading, order: () => order, setOrder: (o) => (order = o) });
     } finally {
       sampler.close();
     }
@@ -111,7 +111,7 @@ export const topVerb: Verb = {
 async function interactive(
   ctx: CliContext,
   sampler: TopSampler,
-  options: { delayMs: number; iterations: number; psi: PsiResource; title: string; order: () => TopOrder; setOrder: (o: TopOrder) => void },
+  options: { delayMs: number; iterations: number; psi: PsiResource; heading: { root: string; intervalSeconds: number }; order: () => TopOrder; setOrder: (o: TopOrder) => void },
 ): Promise<number> {
   const stdin = process.stdin;
   const stdout = process.stdout;
@@ -126,7 +126,7 @@ async function interactive(
   };
   const draw = () => {
     if (!frame) return;
-    const lines = renderFrame(frame, sortRows(frame.rows, options.order()), { width: stdout.columns || 80, height: stdout.rows || 24, color, bar: true, order: options.order(), psi: options.psi, title: options.title, keys: keysOn });
+    const lines = renderFrame(frame, sortRows(frame.rows, options.order()), { width: stdout.columns || 80, height: stdout.rows || 24, color, bar: true, order: options.order(), psi: options.psi, ...options.heading, keys: keysOn });
     // Raw mode turns off the terminal's newline translation: each line ends with CR LF, erased to its end.
     ctx.io.stdout(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join("\r\n")}\x1b[J`);
   };

@@ -159,10 +159,10 @@ export function renderFrame(frame: TopFrame, rows: readonly TopRow[], options: R
     return text.length > w ? c.header : text;
   };
   const head = [sortMark({ header: "GROUP", order: "path" }, pathWidth).padEnd(pathWidth), ...cols.map((c) => sortMark(c, c.width).padStart(c.width))].join(" ");
-  const rest = `  every ${options.intervalSeconds}s  ${frame.time.toISOString().slice(11, 19)}  ${rows.length} group${rows.length === 1 ? "" : "s"}${options.keys ? "  [q]uit sort: [p]ath [t]asks [c]pu [m]em [i]o" : ""}`;
+  const rest = `  every ${options.intervalSeconds}s  ${frame.time.toISOString().slice(11, 19)}  ${rows.length} group${rows.length === 1 ? "" : "s"}${options.keys ? "  q quit · sort p t c m i" : ""}`;
   // The group's path gives way (from the left, as in the rows) so the key help stays on screen.
   const lines = [
-    truncateEnd(`cgroupkit top ${truncatePath(options.root, Math.max(12, width - 14 - rest.length))}${rest}`, width),
+    truncateEnd(`top ${truncatePath(options.root, Math.max(12, width - 4 - rest.length))}${rest}`, width),
     truncateEnd(`${plan.note} · PSI=${options.psi} avg10`, width),
     paint(options.color, "7", head.padEnd(width)),
   ];

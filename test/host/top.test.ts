@@ -7,10 +7,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
+import { CLI_MAIN, ensureBuilt } from "../support/build.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(ROOT, "dist/cli/cgroupkit.cjs");
+const MAIN = CLI_MAIN;
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 /** The hierarchies the groups of these tests live in. */
 const CONTROLLERS = ["memory", "pids", "cpuacct", "cpu"] as const;
@@ -77,10 +78,7 @@ interface JsonRow {
 }
 
 describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)", { timeout: 120_000 }, () => {
-  beforeAll(() => {
-    const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
-  }, 120_000);
+  beforeAll(() => ensureBuilt(), 120_000);
 
   it("--json: one object per refresh; figures match the raw files; CPU %, OOM kills and pids.max hits move with the groups", async () => {
     const prefix = makeGroup(testName());
@@ -155,7 +153,7 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
     for (const frame of frames) {
       const lines = frame.split("\n");
       for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
-      expect(lines[0]).toMatch(new RegExp(`^cgroupkit top /${prefix} {2}every 0\\.3s {2}\\d\\d:\\d\\d:\\d\\d {2}3 groups$`));
+      expect(lines[0]).toMatch(new RegExp(`^top /${prefix} {2}every 0\\.3s {2}\\d\\d:\\d\\d:\\d\\d {2}3 groups$`));
       expect(lines[1]).toMatch(/^from: mem v1 · cpu v1 · pids v1 · PSI cgroup2 · PSI=memory avg10$/);
       expect(lines[2]).toMatch(/^GROUP▼\s+PIDS\/MAX\s+CPU%\s+MEM\s+USE% LIMIT\s+IO\/s\s+PSI s\/f\s+OOM\+\s+PMX\+$/);
       expect(lines.slice(3).map((l) => /\/(idle|other)\s/.exec(l)?.[1] ?? "parent")).toEqual(["parent", "idle", "other"]);
@@ -245,7 +243,7 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
     });
     const lines = s.split("\n");
     expect(lines[2]).toMatch(/^GROUP▼\s+PIDS\/MAX\s+CPU%\s+MEM\s+LIMIT\s+IO\/s\s+PSI s\/f\s+OOM\+\s+PMX\+/);
-    expect(lines[0]).toMatch(/\[q\]uit sort: \[p\]ath \[t\]asks \[c\]pu \[m\]em \[i\]o/);
+    expect(lines[0]).toMatch(/^top …\S+ {2}every 0\.3s {2}\d\d:\d\d:\d\d {2}3 groups {2}q quit · sort p t c m i$/);
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
     // The memory bar: alpha's 64 MiB limit, bravo's 256 MiB with about 24 MiB in use (10%: half a cell of five).
     expect(rowOf(s, "alpha")).toMatch(/[█▏▎▍▌▋▊▉·]{5}\s+64\.0M\s/);

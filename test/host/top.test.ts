@@ -68,6 +68,21 @@ function cgk(args: readonly string[]) {
   return { lines: () => stdout.split("\n").filter(Boolean), done, out: () => stdout, err: () => stderr };
 }
 
+/** A tmux server and session of this test's own (its own socket and name), killed when the test ends. */
+function tmuxServer() {
+  const name = `cgk-top-${randomBytes(4).toString("hex")}`;
+  const tmux = (...args: string[]) => {
+    const r = spawnSync("tmux", ["-u", "-L", name, "-f", "/dev/null", ...args], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout;
+  };
+  cleanups.push(() => {
+    spawnSync("tmux", ["-L", name, "kill-session", "-t", name]);
+    spawnSync("tmux", ["-L", name, "kill-server"]);
+  });
+  return { name, tmux };
+}
+
 interface JsonRow {
   name: string;
   sources: Record<string, string>;
@@ -222,17 +237,7 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
     await startIn(bravo, `exec ${process.execPath} -e "globalThis.b = Buffer.alloc(24 << 20, 1); setInterval(() => {}, 1000)"`);
     await until("bravo's memory", () => Number(raw("memory", bravo, "memory.usage_in_bytes")) > 20 << 20);
 
-    const name = `cgk-top-${randomBytes(4).toString("hex")}`;
-    // Its own server (socket) and session, so nothing else's tmux is touched; both go at the end.
-    const tmux = (...args: string[]) => {
-      const r = spawnSync("tmux", ["-u", "-L", name, "-f", "/dev/null", ...args], { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`tmux ${args.join(" ")}: ${r.stderr}`);
-      return r.stdout;
-    };
-    cleanups.push(() => {
-      spawnSync("tmux", ["-L", name, "kill-session", "-t", name]);
-      spawnSync("tmux", ["-L", name, "kill-server"]);
-    });
+    const { name, tmux } = tmuxServer();
     tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-e", "LANG=C.UTF-8", `${process.execPath} ${MAIN} top -d 0.3 --depth 1 --order path ${prefix}; echo top-exit=$?; sleep 60`);
     const screen = () => tmux("capture-pane", "-p", "-t", name);
     const rowOf = (s: string, group: string) => s.split("\n").find((l) => new RegExp(`/${group}\\s`).test(l));
@@ -280,5 +285,22 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
       return /top-exit=/.test(text) && text;
     });
     expect(s.trim()).toBe("top-exit=0");
+  });
+  it.runIf(hasTmux)("in a real terminal: NO_COLOR leaves out colours; SIGINT ends it with 130 and the terminal restored", async () => {
+    const prefix = makeGroup(testName());
+    const { name, tmux } = tmuxServer();
+    tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", "-e", "LANG=C.UTF-8", "-e", "NO_COLOR=1", `${process.execPath} ${MAIN} top -d 0.2 ${prefix}; echo top-exit=$?; sleep 60`);
+    const screen = (...flags: string[]) => tmux("capture-pane", "-p", ...flags, "-t", name);
+    await until("the first screen", () => /PIDS\/MAX/.test(screen()));
+    expect(screen("-e")).not.toMatch(/\x1b\[[\d;]*m/);
+    const shell = Number(tmux("list-panes", "-t", name, "-F", "#{pane_pid}").trim());
+    const top = Number(fs.readFileSync(`/proc/${shell}/task/${shell}/children`, "utf8").trim().split(" ")[0]);
+    expect(fs.readFileSync(`/proc/${top}/cmdline`, "utf8")).toContain("top");
+    process.kill(top, "SIGINT");
+    const s = await until("top to end", () => {
+      const text = screen();
+      return /top-exit=/.test(text) && text;
+    });
+    expect(s.trim()).toBe("top-exit=130");
   });
 });

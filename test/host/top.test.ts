@@ -84,7 +84,7 @@ function tmuxServer() {
 }
 
 interface JsonRow {
-  name: string;
+  group: string;
   sources: Record<string, string>;
   pids?: { current: number; max: number | "max"; maxHits?: number; maxHitsDelta?: number };
   cpu?: { usageUsec: number; percent?: number };
@@ -116,8 +116,8 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
     const frames = top.lines().map((l) => JSON.parse(l) as { time: string; group: string; order: string; groups: JsonRow[]; cost: { files: number } });
     expect(frames).toHaveLength(6);
     const [first, last] = [frames[0]!, frames[5]!];
-    const by = (f: (typeof frames)[number], name: string) => f.groups.find((g) => g.name === name)!;
-    expect(first.groups.map((g) => g.name).sort()).toEqual([prefix, busy, forky, idle, oom].sort());
+    const by = (f: (typeof frames)[number], name: string) => f.groups.find((g) => g.group === name)!;
+    expect(first.groups.map((g) => g.group).sort()).toEqual([prefix, busy, forky, idle, oom].sort());
     expect(last).toMatchObject({ group: prefix, order: "memory" });
     expect(last.cost.files).toBeGreaterThan(0);
     // Sorted by memory, largest first.

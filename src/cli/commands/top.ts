@@ -39,7 +39,8 @@ export const topVerb: Verb = {
   summary: "live view of groups by CPU, memory, io and tasks, with limits, PSI and OOM kills (like systemd-cgtop)",
   usage: ["top [-d SECONDS] [--order ORDER] [--depth N] [--psi RESOURCE] [GROUP]", "top -b [-n N] [--json] [GROUP]"],
   description:
-    "Shows GROUP (default: every group) and the groups under it, refreshed every -d seconds. Columns:\n" +
+    "Shows GROUP (default: every group but the hierarchy roots) and the groups under it, refreshed every\n" +
+    "-d seconds. Columns:\n" +
     "PIDS/MAX (pids.current against pids.max), CPU% (usage between refreshes; 100 = one CPU),\n" +
     "MEM and its LIMIT (a bar on a terminal, the percentage otherwise), IO/s (read + write),\n" +
     "PSI s/f (avg10 some/full of --psi RESOURCE, default memory; cgroup2 only), OOM+ (OOM kills)\n" +
@@ -92,7 +93,7 @@ export const topVerb: Verb = {
           const frame = await sampler.sample();
           const rows = sortRows(frame.rows, order);
           if (ctx.json) {
-            ctx.io.stdout(`${toJson({ time: frame.time.toISOString(), group: start === "" ? "/" : start, order, groups: rows, appeared: frame.appeared, vanished: frame.vanished, cost: frame.cost }, 0)}\n`);
+            ctx.io.stdout(`${toJson({ time: frame.time.toISOString(), group: start === "" ? "/" : start, order, groups: rows.map(({ name, ...row }) => ({ group: name, ...row })), appeared: frame.appeared, vanished: frame.vanished, cost: frame.cost }, 0)}\n`);
           } else {
             const lines = renderFrame(frame, rows, { width: Number(process.env.COLUMNS) || 80, color: false, bar: false, order, psi, ...heading });
             ctx.io.stdout(`${i > 0 ? "\n" : ""}${lines.join("\n")}\n`);

@@ -2,6 +2,7 @@
 // figures cgtop lacks (memory against its limit, PSI, OOM kills and pids.max hits since start).
 import { isatty } from "node:tty";
 import { Cgroup } from "../../cgroup/cgroup.js";
+import type { CgroupHierarchy } from "../../cgroup/mounts.js";
 import { renderFrame, type PsiResource } from "../../top/render.js";
 import { TOP_ORDERS, TopSampler, sortRows, type TopFrame, type TopOrder, type TopTarget } from "../../top/sampler.js";
 import { UsageError, optionValue } from "../args.js";
@@ -14,6 +15,12 @@ import { walk } from "./tree.js";
 const KEYS: Readonly<Record<string, TopOrder>> = { p: "path", t: "tasks", c: "cpu", m: "memory", i: "io" };
 const PSI_RESOURCES: readonly PsiResource[] = ["cpu", "memory", "io"];
 const DEFAULT_DEPTH = 3;
+/**
+ * The hierarchies top walks, as systemd-cgtop does: those of the controllers it shows (and cgroup2).
+ * A group only in, say, the devices hierarchy has no figure here; walking fewer trees keeps a refresh cheap.
+ */
+const SHOWN = new Set(["memory", "pids", "cpu", "cpuacct", "blkio"]);
+const shownHierarchy = (h: CgroupHierarchy) => h.version === "v2" || h.controllers.some((c) => SHOWN.has(c));
 
 function positiveNumber(ctx: CliContext, name: string, fallback: number, integer: boolean): number {
   const text = optionValue(ctx.args, name);
@@ -79,9 +86,9 @@ export const topVerb: Verb = {
     const start = text === undefined || text === "/" ? "" : groupArg(text);
 
     const layout = await ctx.layout();
-    await walk(ctx, start, 0); // a missing GROUP is one clear line before anything is drawn
+    await walk(ctx, start, 0, shownHierarchy); // a missing GROUP is one clear line before anything is drawn
     const sampler = new TopSampler(async (): Promise<TopTarget[]> =>
-      (await walk(ctx, start, depth))
+      (await walk(ctx, start, depth, shownHierarchy))
         .filter((g) => g.name !== "") // the hierarchy root is no group a handle opens
         .map(({ name, holding }) => ({ name, hierarchies: holding.map(hierarchyLabel), open: () => Cgroup.open(name, { layout: layoutOf(layout, holding), fs: ctx.fs }) })),
     );

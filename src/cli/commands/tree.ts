@@ -22,8 +22,8 @@ export interface GroupNode {
   readonly cpuLimit?: { readonly quotaUsec: bigint | "max"; readonly periodUsec: bigint; readonly source: "v1" | "v2" };
 }
 
-/** Every group at and under `start` across the mounted hierarchies (root mounts only), in name order. @internal */
-export async function walk(ctx: CliContext, start: string, maxDepth: number): Promise<Array<{ name: string; holding: CgroupHierarchy[] }>> {
+/** Every group at and under `start` across the mounted hierarchies (root mounts only; `within`: only those), in name order. @internal */
+export async function walk(ctx: CliContext, start: string, maxDepth: number, within?: (h: CgroupHierarchy) => boolean): Promise<Array<{ name: string; holding: CgroupHierarchy[] }>> {
   const layout = await ctx.layout();
   const holders = new Map<string, CgroupHierarchy[]>();
   const visit = async (h: CgroupHierarchy, dir: string, name: string, depth: number): Promise<void> => {
@@ -41,7 +41,7 @@ export async function walk(ctx: CliContext, start: string, maxDepth: number): Pr
     for (const e of entries) if (e.isDirectory) await visit(h, `${dir}/${e.name}`, name === "" ? e.name : `${name}/${e.name}`, depth + 1);
   };
   for (const h of layout.hierarchies) {
-    if (h.mountPoint === undefined || h.root !== "/") continue;
+    if (h.mountPoint === undefined || h.root !== "/" || (within && !within(h))) continue;
     const dir = start === "" ? h.mountPoint : `${h.mountPoint}/${start}`;
     const stat = await ctx.fs.stat(dir);
     if (stat?.isDirectory && !stat.isSymbolicLink) await visit(h, dir, start, 0);

@@ -1,8 +1,8 @@
 // `cgroupkit top`'s screen: fixed-width columns that fit the terminal (80 columns at least), the
 // group path truncated from the left, a memory bar on a terminal, and a note naming where each
 // column's figures come from (v1 or cgroup2), marking any cell read from the other version.
-import type { UsageSources } from "../resources/usage.js";
 import type { TopFrame, TopOrder, TopRow } from "./sampler.js";
+import { planSources, type UsagePart } from "./sources.js";
 
 /** Which PSI file the PSI column shows. @internal */
 export type PsiResource = "cpu" | "memory" | "io";
@@ -71,33 +71,7 @@ export function truncatePath(path: string, width: number): string {
   return `…${path.slice(path.length - (width - 1))}`;
 }
 
-type Part = keyof UsageSources;
-const PART_NAMES: Record<Part, string> = { memory: "mem", cpu: "cpu", pids: "pids", io: "io", pressure: "PSI" };
-
-/**
- * Each column's version across the rows: the most common one is named in the note; cells of a row
- * read from the other version are marked `*` (a v1 parent next to a cgroup2-only child, say).
- */
-function sourcePlan(rows: readonly TopRow[]): { note: string; marked: (row: TopRow, part: Part) => boolean } {
-  const primary = new Map<Part, "v1" | "v2">();
-  const mixed = new Set<Part>();
-  for (const part of Object.keys(PART_NAMES) as Part[]) {
-    const counts = { v1: 0, v2: 0 };
-    for (const r of rows) {
-      const v = r.sources[part];
-      if (v) counts[v]++;
-    }
-    if (counts.v1 + counts.v2 === 0) continue;
-    primary.set(part, counts.v1 >= counts.v2 ? "v1" : "v2");
-    if (counts.v1 > 0 && counts.v2 > 0) mixed.add(part);
-  }
-  const label = (v: "v1" | "v2") => (v === "v2" ? "cgroup2" : "v1");
-  const parts = [...primary].map(([part, v]) => `${PART_NAMES[part]} ${label(v)}${mixed.has(part) ? ` (*=${label(v === "v1" ? "v2" : "v1")})` : ""}`);
-  return {
-    note: parts.length > 0 ? `from: ${parts.join(" · ")}` : "from: no usage files",
-    marked: (row, part) => mixed.has(part) && row.sources[part] !== undefined && row.sources[part] !== primary.get(part),
-  };
-}
+type Part = UsagePart;
 
 interface Column {
   readonly header: string;
@@ -153,7 +127,7 @@ export function renderFrame(frame: TopFrame, rows: readonly TopRow[], options: R
   const cols = columns(options);
   const fixed = cols.reduce((n, c) => n + c.width + 1, 0);
   const pathWidth = width - fixed;
-  const plan = sourcePlan(rows);
+  const plan = planSources(rows.map((r) => r.sources));
   const sortMark = (c: { header: string; order?: TopOrder }, w: number) => {
     const text = c.order === options.order ? `${c.header}▼` : c.header;
     return text.length > w ? c.header : text;
@@ -170,7 +144,7 @@ export function renderFrame(frame: TopFrame, rows: readonly TopRow[], options: R
   for (const row of rows.slice(0, room)) {
     const cells = [row.error ? `${truncatePath(`/${row.name}`, pathWidth - 2)} !` : truncatePath(`/${row.name}`, pathWidth)].map((t) => t.padEnd(pathWidth));
     for (const c of cols) {
-      const { text, color } = c.cell(row, (part) => plan.marked(row, part));
+      const { text, color } = c.cell(row, (part) => plan.marked(row.sources, part));
       const fitted = text.length > c.width ? text.slice(0, c.width) : text.padStart(c.width);
       cells.push(color ? paint(options.color, color, fitted) : fitted);
     }

@@ -226,6 +226,24 @@ describe.runIf(usable)("cgroupkit top and tree -p on the host (spawned, as root)
     expect(webNode.children[0]).toMatchObject({ group: `${web}/inner`, processes: [] });
   });
 
+  it("tree: a column whose figures come from v1 and cgroup2 says so (a child only in cgroup2 and memory reads CPU from cpu.stat)", async () => {
+    const prefix = makeGroup(testName());
+    const only2 = `${prefix}/only2`;
+    for (const d of [`${mountOf("memory")}/${only2}`, `${layout!.v2!.mountPoint}/${only2}`]) fs.mkdirSync(d);
+    const text = cgk(["tree", prefix]);
+    expect(await text.done).toBe(0);
+    const lines = text.out().trimEnd().split("\n");
+    expect(lines[1]).toMatch(new RegExp(`^/${prefix}\\s+\\S+ \\S+\\s+\\S+ (µs|ms|s)\\s+0$`));
+    expect(lines[2]).toMatch(/^└─ only2\s+\S+ \S+\s+\S+ (µs|ms|s)\*\s+-$/);
+    expect(lines[3]).toBe("(from: mem v1 · cpu v1 (*=cgroup2) · pids v1: a figure marked * is read from the other version)");
+    const json = cgk(["ls", "--json", prefix]);
+    expect(await json.done).toBe(0);
+    expect(JSON.parse(json.out()).map((n: { sources: unknown }) => n.sources)).toEqual([
+      { memory: "v1", cpu: "v1", pids: "v1", pressure: "v2" },
+      { memory: "v1", cpu: "v2", pressure: "v2" },
+    ]);
+  });
+
   it.runIf(hasTmux)("in a real terminal (tmux 80×24): columns, the memory bar, keys sort and quit, a group appears and goes away", async () => {
     const prefix = makeGroup(testName());
     const alpha = makeGroup(`${prefix}/alpha`);

@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import type { CgroupHierarchy } from "../../cgroup/mounts.js";
-import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
+import { readUsage, usageSources, type UsageSnapshot, type UsageSources } from "../../resources/usage.js";
 import { CgroupError } from "../../runtime/errors.js";
+import { planSources, type SourcePlan } from "../../top/sources.js";
 import { UsageError, optionValue } from "../args.js";
 import { CliError, groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, table } from "../output.js";
@@ -17,6 +18,8 @@ export interface GroupNode {
   /** The hierarchies that have it (`memory`, `cpu,cpuacct`, `name=systemd`, `cgroup2`). */
   readonly hierarchies: string[];
   readonly usage?: UsageSnapshot;
+  /** The version each part of `usage` was read from. */
+  readonly sources?: UsageSources;
   /** With `tree -p`: the group's processes (union across its hierarchies) and CPU limit. */
   readonly processes?: ReadonlyArray<{ readonly pid: number; readonly command: string }>;
   readonly cpuLimit?: { readonly quotaUsec: bigint | "max"; readonly periodUsec: bigint; readonly source: "v1" | "v2" };
@@ -60,9 +63,9 @@ export async function collectGroups(ctx: CliContext, start: string, maxDepth: nu
       if (name === "") return { name, hierarchies };
       try {
         const cg = await Cgroup.open(name, { layout: layoutOf(layout, holding), fs: ctx.fs });
-        const usage = await readUsage(cg);
-        if (!options.processes) return { name, hierarchies, usage };
-        return { name, hierarchies, usage, processes: (await cg.procs()).map((pid) => ({ pid, command: commandOf(pid) })), cpuLimit: await cpuLimitOf(cg) };
+        const [usage, sources] = [await readUsage(cg), usageSources(cg)];
+        if (!options.processes) return { name, hierarchies, usage, sources };
+        return { name, hierarchies, usage, sources, processes: (await cg.procs()).map((pid) => ({ pid, command: commandOf(pid) })), cpuLimit: await cpuLimitOf(cg) };
       } catch (err) {
         if (err instanceof CgroupError && (err.code === "ENOENT" || err.code === "ERR_PARSE")) return { name, hierarchies }; // vanished or unreadable: list it bare
         throw err;
@@ -108,11 +111,20 @@ function limitsText(node: GroupNode): string {
   return parts.length > 0 ? parts.join(" ") : "-";
 }
 
-function figures(usage: UsageSnapshot | undefined): string[] {
-  const memory = usage?.memory ? humanBytes(usage.memory.current) : "-";
-  const cpu = usage?.cpu ? humanMicros(usage.cpu.usageUsec) : "-";
-  const pids = usage?.pids ? String(usage.pids.current) : "-";
+/** Memory, CPU and pids of a group; a figure from the version the listing's note does not name is marked `*`. */
+function figures(node: GroupNode, plan: SourcePlan): string[] {
+  const { usage, sources } = node;
+  const mark = (text: string, part: "memory" | "cpu" | "pids") => (plan.marked(sources, part) ? `${text}*` : text);
+  const memory = usage?.memory ? mark(humanBytes(usage.memory.current), "memory") : "-";
+  const cpu = usage?.cpu ? mark(humanMicros(usage.cpu.usageUsec), "cpu") : "-";
+  const pids = usage?.pids ? mark(String(usage.pids.current), "pids") : "-";
   return [memory, cpu, pids];
+}
+
+/** The listing's plan over the columns it shows, and the line that explains a `*` (none when no column mixes versions). */
+function sourcesOf(nodes: readonly GroupNode[]): { plan: SourcePlan; note: string | undefined } {
+  const plan = planSources(nodes.map((n) => (n.sources ? { memory: n.sources.memory, cpu: n.sources.cpu, pids: n.sources.pids } : undefined)));
+  return { plan, note: plan.mixed.size > 0 ? `(${plan.note}: a figure marked * is read from the other version)` : undefined };
 }
 
 function depthArg(ctx: CliContext): number {
@@ -147,12 +159,14 @@ export const lsVerb: Verb = {
   async run(ctx: CliContext) {
     const nodes = await collectGroups(ctx, startArg(ctx), depthArg(ctx));
     if (ctx.json) {
-      ctx.printJson(nodes.map((n) => ({ group: n.name === "" ? "/" : n.name, hierarchies: n.hierarchies, ...(n.usage ? { usage: n.usage } : {}) })));
+      ctx.printJson(nodes.map((n) => ({ group: n.name === "" ? "/" : n.name, hierarchies: n.hierarchies, ...(n.usage ? { usage: n.usage, sources: n.sources } : {}) })));
       return 0;
     }
+    const { plan, note } = sourcesOf(nodes);
     const rows = [["GROUP", "MEMORY", "CPU", "PIDS", "HIERARCHIES"]];
-    for (const n of nodes) rows.push([`/${n.name}`, ...figures(n.usage), n.hierarchies.join(" ")]);
+    for (const n of nodes) rows.push([`/${n.name}`, ...figures(n, plan), n.hierarchies.join(" ")]);
     ctx.print(table(rows));
+    if (note) ctx.print(note);
     return 0;
   },
 };
@@ -181,7 +195,7 @@ export const treeVerb: Verb = {
       const toJson = (t: TreeNode): unknown => ({
         group: t.node.name === "" ? "/" : t.node.name,
         hierarchies: t.node.hierarchies,
-        ...(t.node.usage ? { usage: t.node.usage } : {}),
+        ...(t.node.usage ? { usage: t.node.usage, sources: t.node.sources } : {}),
         ...(t.node.processes ? { processes: t.node.processes } : {}),
         ...(t.node.cpuLimit ? { cpuLimit: t.node.cpuLimit } : {}),
         children: t.children.map(toJson),
@@ -190,7 +204,8 @@ export const treeVerb: Verb = {
       return 0;
     }
     const rows = [["GROUP", "MEMORY", "CPU", "PIDS", ...(withProcesses ? ["LIMITS"] : [])]];
-    const row = (label: string, node: GroupNode) => [label, ...figures(node.usage), ...(withProcesses ? [limitsText(node)] : [])];
+    const { plan, note } = sourcesOf(nodes);
+    const row = (label: string, node: GroupNode) => [label, ...figures(node, plan), ...(withProcesses ? [limitsText(node)] : [])];
     // A group's processes hang under it, before its child groups, as systemd-cgls draws them.
     // Kept out of the table, so a long command line never widens the GROUP column.
     const under = new Map<number, string[]>();
@@ -211,6 +226,7 @@ export const treeVerb: Verb = {
     };
     draw(tree, "");
     ctx.print(table(rows).split("\n").flatMap((line, i) => [line, ...(under.get(i) ?? [])]).join("\n"));
+    if (note) ctx.print(note);
     return 0;
   },
 };

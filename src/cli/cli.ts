@@ -28,6 +28,7 @@ export const VERBS: readonly VerbEntry[] = [
   { name: "ls", load: async () => (await import("./commands/tree.js")).lsVerb },
   { name: "tree", load: async () => (await import("./commands/tree.js")).treeVerb },
   { name: "serve-metrics", load: async () => (await import("./commands/serve-metrics.js")).serveMetricsVerb },
+  { name: "top", load: async () => (await import("./commands/top.js")).topVerb },
   { name: "mounts", load: async () => (await import("./commands/mounts.js")).mountsVerb },
   { name: "limits", load: async () => (await import("./commands/limits.js")).limitsVerb },
   { name: "doctor", load: async () => (await import("./commands/doctor.js")).doctorVerb },

@@ -100,6 +100,34 @@ function usageFiles(cg: Cgroup) {
 
 type UsageFiles = ReturnType<typeof usageFiles>;
 
+/** Which version each part of a group's usage is read from; absent: the group has no hierarchy for it. @public */
+export interface UsageSources {
+  readonly memory?: "v1" | "v2";
+  readonly cpu?: "v1" | "v2";
+  readonly pids?: "v1" | "v2";
+  readonly io?: "v1" | "v2";
+  /** PSI is a cgroup2 file only. */
+  readonly pressure?: "v2";
+}
+
+/**
+ * Where {@link readUsage} and {@link openUsageSnapshot} read each part of a group's usage (derived from
+ * the very files they pick), so a display can say when figures of one group come from both versions.
+ * @public
+ */
+export function usageSources(cg: Cgroup): UsageSources {
+  const f = usageFiles(cg);
+  const pick = (v2: unknown, v1: unknown) => (v2 ? "v2" : v1 ? "v1" : undefined);
+  const pidsVersion = f.pidsCurrent ? cg.placement("pids")?.hierarchy.version : undefined;
+  return {
+    memory: pick(f.memoryCurrent, f.memoryUsageInBytes),
+    cpu: pick(f.cpuStatV2, f.cpuacctUsage),
+    pids: pidsVersion,
+    io: pick(f.ioStat, f.blkioServiceBytes),
+    pressure: f.cpuPressure || f.memoryPressure || f.ioPressure ? "v2" : undefined,
+  };
+}
+
 /**
  * A group's usage from one snapshot reading. A file the group has no hierarchy for, or that the
  * kernel does not show, leaves its part out; a required file that is missing or failed throws.

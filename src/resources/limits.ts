@@ -72,11 +72,7 @@ export class ResourceApplyError extends CgroupError {
   }
 }
 
-interface PlannedWrite {
-  readonly file: AnyFile;
-  readonly value: unknown;
-  readonly text: string;
-}
+type PlannedWrite = PlannedResourceWrite;
 
 type AnyFile = ReadWriteFile<unknown, any>;
 
@@ -171,6 +167,69 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
 }
 
 /**
+ * One write {@link applyResources} would make: the file, the value and the text it sends. @internal
+ */
+export interface PlannedResourceWrite {
+  readonly file: AnyFile;
+  readonly value: unknown;
+  readonly text: string;
+}
+
+/**
+ * Every write the limits need on a group, validated and formatted, in the order they must be made; nothing is
+ * written. Reads at most one file (v1 memsw, to order a swap change). For planners that show or diff the writes.
+ * @internal
+ */
+export async function planResourceWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions = {}): Promise<PlannedResourceWrite[]> {
+  const memswFile = limits.memory?.swap !== undefined && versionOf(cg, "memory") === "v1" ? cg.v1.memory!.memswLimitInBytes : undefined;
+  const currentMemsw = memswFile && (await memswFile.read().catch((err: unknown) => (err instanceof CgroupIoError && err.errno === "ENOENT" ? undefined : Promise.reject(err))));
+  return planWrites(cg, limits, options, currentMemsw);
+}
+
+/** A write to make and the text to put back if a later one fails. @internal */
+export interface RestorableWrite {
+  readonly file: ReadWriteFile<unknown, any>;
+  readonly value: unknown;
+  /** The file's text before (as {@link ReadableFile.readRaw} gave it, trimmed). */
+  readonly before: string;
+}
+
+/**
+ * Make the writes in order; if one fails, write the earlier ones' `before` text back (last first) and throw a
+ * {@link ResourceApplyError} naming what was restored. Returns the writes made.
+ * @internal
+ */
+export async function writeAllOrRestore<W extends RestorableWrite>(writes: readonly W[]): Promise<W[]> {
+  const written: W[] = [];
+  for (const w of writes) {
+    try {
+      await w.file.write(w.value);
+    } catch (err) {
+      if (!(err instanceof CgroupError)) throw err;
+      const { restored, restoreFailures } = await restoreWrites(written);
+      throw new ResourceApplyError(err, restored, restoreFailures);
+    }
+    written.push(w);
+  }
+  return written;
+}
+
+/** Put back the `before` text of writes already made, last first; each failure is named, none stops the others. @internal */
+export async function restoreWrites(written: readonly RestorableWrite[]): Promise<{ restored: string[]; restoreFailures: string[] }> {
+  const restored: string[] = [];
+  const restoreFailures: string[] = [];
+  for (const done of [...written].reverse()) {
+    try {
+      await done.file.writeRaw(done.before);
+      restored.push(done.file.path);
+    } catch (restoreErr) {
+      restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : String(restoreErr)})`);
+    }
+  }
+  return { restored, restoreFailures };
+}
+
+/**
  * Apply limits to a group: every value is validated and every file checked to exist before the first write;
  * if a write fails, the earlier ones are restored to what they were and a {@link ResourceApplyError} says so.
  * Cost per file: one read of its old value (the last file: one stat) and one write.
@@ -191,9 +250,7 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     oldText.set(file.path, text);
     return text;
   };
-  const memswFile = limits.memory?.swap !== undefined && versionOf(cg, "memory") === "v1" ? cg.v1.memory!.memswLimitInBytes : undefined;
-  const currentMemsw = memswFile && (await memswFile.read().catch((err: unknown) => (err instanceof CgroupIoError && err.errno === "ENOENT" ? undefined : Promise.reject(err))));
-  const planned = planWrites(cg, limits, options, currentMemsw);
+  const planned = await planResourceWrites(cg, limits, options);
 
   // Every file is checked before the first write: a missing one stops the apply with nothing written.
   // The old value is what a failed later write restores; the last write has no later one, so its file
@@ -210,26 +267,6 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     else throw new UnsupportedError(`${w.file.path}: the running kernel does not show this file (pass missing: "skip" to go on without it); nothing was written`);
   }
 
-  const written: Array<{ file: AnyFile; value: string; before: string }> = [];
-  for (const w of toWrite) {
-    const { before } = w;
-    try {
-      await w.file.write(w.value);
-    } catch (err) {
-      if (!(err instanceof CgroupError)) throw err;
-      const restored: string[] = [];
-      const restoreFailures: string[] = [];
-      for (const done of written.reverse()) {
-        try {
-          await done.file.writeRaw(done.before);
-          restored.push(done.file.path);
-        } catch (restoreErr) {
-          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : String(restoreErr)})`);
-        }
-      }
-      throw new ResourceApplyError(err, restored, restoreFailures);
-    }
-    written.push({ file: w.file, value: w.text, before });
-  }
-  return { written: written.map(({ file, value }) => ({ path: file.path, value })), skipped };
+  const written = await writeAllOrRestore(toWrite);
+  return { written: written.map((w) => ({ path: w.file.path, value: w.text })), skipped };
 }

@@ -149,7 +149,7 @@ function buildSchema(z: typeof Zod) {
       groups: z.record(groupName, z.union([group, z.null()]).transform((g) => g ?? {})).optional(),
     }),
   ) as Zod.ZodType<GroupIn, unknown>;
-  return z.strictObject({ version: z.literal(1).optional(), groups: z.record(groupName, z.union([group, z.null()]).transform((g) => g ?? {})) });
+  return z.strictObject({ version: z.union([z.literal(1), z.literal(1n)], { error: "is not a known version (expected 1)" }).optional(), groups: z.record(groupName, z.union([group, z.null()]).transform((g) => g ?? {})) });
 }
 
 let schema: ReturnType<typeof buildSchema> | undefined;

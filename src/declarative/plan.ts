@@ -219,49 +219,54 @@ export interface TreeApplyResult {
  */
 export async function applyTree(doc: TreeDocument, target: TreeTarget): Promise<TreeApplyResult> {
   const created: Array<{ name: string; dirs: readonly string[] }> = [];
-  let written: RestorableWrite[] = [];
+  const written: RestorableWrite[] = [];
   const chowned: Array<{ path: string; uid: number; gid: number }> = [];
+  const changedOwners: string[] = [];
   const devicesDone: Array<{ cg: Cgroup; before: DevicePolicy | undefined }> = [];
   try {
-    for (const g of (await planTree(doc, target)).groups) {
-      if (g.exists) continue;
-      await Cgroup.create(g.name, { layout: target.layout, fs: target.fs, controllers: target.controllers });
-      created.push({ name: g.name, dirs: g.missingDirs });
-    }
-    // Planned again now every group exists: old values are the kernel's, and writes a new group already has drop out.
-    const plan = await planTree(doc, target);
-    written = await writeAllOrRestore(plan.groups.flatMap((g) => g.writes));
-    for (const g of plan.groups) {
-      if (!g.spec.owner || g.ownerDirs.length === 0) continue;
-      for (const p of g.cg.placements) {
-        for (const entry of [{ name: "", isDirectory: true }, ...(await target.fs.readdir(p.dir))]) {
-          if (entry.isDirectory && entry.name !== "") continue;
-          const path = entry.name === "" ? p.dir : `${p.dir}/${entry.name}`;
-          const stat = await target.fs.stat(path);
-          if (stat) chowned.push({ path, uid: stat.uid, gid: stat.gid });
-        }
+    await planTree(doc, target); // every group validated before the first change
+    const flat: Array<{ name: string; spec: TreeGroup; at: string }> = [];
+    fullNames(doc.groups, target.parent, "groups", flat);
+    // Group by group, parents first: a child is made after its parent's limits are set, so it inherits them
+    // (v1 cpuset copies the parent's cpus; a parent cannot narrow them below a child's).
+    for (const { name, spec, at } of flat) {
+      let g = await planGroup(target, name, spec, at);
+      if (!g.exists) {
+        await Cgroup.create(name, { layout: target.layout, fs: target.fs, controllers: target.controllers });
+        created.push({ name, dirs: g.missingDirs });
+        // Planned again: old values are now the kernel's, and writes the new group already has drop out.
+        g = await planGroup(target, name, spec, at);
       }
-      await g.cg.delegate(g.spec.owner.uid, g.spec.owner.gid);
+      written.push(...(await writeAllOrRestore(g.writes)));
+      if (g.spec.owner && g.ownerDirs.length > 0) {
+        for (const p of g.cg.placements) {
+          for (const entry of [{ name: "", isDirectory: true }, ...(await target.fs.readdir(p.dir))]) {
+            if (entry.isDirectory && entry.name !== "") continue;
+            const path = entry.name === "" ? p.dir : `${p.dir}/${entry.name}`;
+            const stat = await target.fs.stat(path);
+            if (stat) chowned.push({ path, uid: stat.uid, gid: stat.gid });
+          }
+        }
+        changedOwners.push(...(await g.cg.delegate(g.spec.owner.uid, g.spec.owner.gid)));
+      }
+      if (g.devicesChange && g.spec.devices) {
+        devicesDone.push({ cg: g.cg, before: g.devicesBefore });
+        await applyDevicePolicy(g.cg, g.spec.devices.policy);
+      }
     }
-    for (const g of plan.groups) {
-      if (!g.devicesChange || !g.spec.devices) continue;
-      devicesDone.push({ cg: g.cg, before: g.devicesBefore });
-      await applyDevicePolicy(g.cg, g.spec.devices.policy);
-    }
-    return { created: created.map((c) => c.name), written: written.map((w) => w.file.path), chowned: [...new Set(chowned.map((c) => c.path))], devices: devicesDone.map((d) => d.cg.name) };
+    return { created: created.map((c) => c.name), written: written.map((w) => w.file.path), chowned: changedOwners, devices: devicesDone.map((d) => d.cg.name) };
   } catch (err) {
     const undoFailures: string[] = [];
     const note = (what: string) => (e: unknown) => undoFailures.push(`${what} (${e instanceof CgroupIoError ? e.errno : e instanceof Error ? e.message : String(e)})`);
     // A failed device apply leaves its group deny-all (fail closed); the earlier ones get their old policy back.
     for (const d of devicesDone.reverse()) if (d.before) await applyDevicePolicy(d.cg, d.before).catch(note(`devices of ${d.cg.name}`));
     for (const c of chowned.reverse()) await target.fs.chown(c.path, c.uid, c.gid).catch(note(`owner of ${c.path}`));
+    // A failed write's own group was restored by writeAllOrRestore; the groups before it are restored here.
     const restored = err instanceof ResourceApplyError ? [...err.restored] : [];
     if (err instanceof ResourceApplyError) undoFailures.push(...err.restoreFailures);
-    else {
-      const r = await restoreWrites(written);
-      restored.push(...r.restored);
-      undoFailures.push(...r.restoreFailures);
-    }
+    const r = await restoreWrites(written);
+    restored.push(...r.restored);
+    undoFailures.push(...r.restoreFailures);
     const removed: string[] = [];
     // Only the directories this apply made go (deepest first): a placement that was there before stays.
     for (const c of created.reverse()) {

@@ -127,6 +127,13 @@ export function cgconfigToPlain(text: string, source: string): { plain: Record<s
     if (!t.quoted && "{};=".includes(t.text)) throw new CgconfigError(source, t.line, t.text, `expected ${what}`);
     return t;
   };
+  /** A word, or undefined for the "}" that closes the block. */
+  const wordOrClose = (what: string): Token | undefined => {
+    const t = next(`${what} or "}"`);
+    if (t.text === "}" && !t.quoted) return undefined;
+    pos--;
+    return word(what);
+  };
   /** `name = value;` pairs up to the closing brace. */
   const assignments = (): Array<{ name: Token; value: Token }> => {
     const out: Array<{ name: Token; value: Token }> = [];
@@ -158,13 +165,13 @@ export function cgconfigToPlain(text: string, source: string): { plain: Record<s
     groups.set(name, draft);
     expect("{", nameToken);
     for (;;) {
-      const block = word('a controller, perm or "}"');
-      if (block.text === "}" && !block.quoted) break;
+      const block = wordOrClose("a controller or perm");
+      if (!block) break;
       expect("{", block);
       if (block.text === "perm") {
         for (;;) {
-          const who = word('task, admin or "}"');
-          if (who.text === "}" && !who.quoted) break;
+          const who = wordOrClose("task or admin");
+          if (!who) break;
           if (who.text !== "task" && who.text !== "admin") throw new CgconfigError(source, who.line, who.text, "expected task or admin in perm");
           expect("{", who);
           const owner: { uid?: number; gid?: number; line: number } = { line: who.line };

@@ -42,13 +42,14 @@ export class TreeDocumentError extends InvalidValueError {
     reason: string,
   ) {
     super(source, value, reason);
-    this.message = `${source}: ${at === "" ? "" : `${at}: `}${value === undefined ? "" : `${showValue(value)} `}${reason}`;
+    const shown = showValue(value);
+    this.message = `${source}: ${at === "" ? "" : `${at}: `}${shown === "" ? "" : `${shown} `}${reason}`;
   }
 }
 
 function showValue(value: unknown): string {
   if (typeof value === "bigint") return String(value);
-  if (typeof value === "object" && value !== null) return "";
+  if (value === undefined || (typeof value === "object" && value !== null)) return "";
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -146,10 +147,10 @@ function buildSchema(z: typeof Zod) {
       io: io.optional(),
       hugetlb: hugetlb.optional(),
       devices: devices.optional(),
-      groups: z.record(groupName, z.union([group, z.null()]).transform((g) => g ?? {})).optional(),
+      groups: z.record(groupName, z.preprocess((g) => g ?? {}, group)).optional(),
     }),
   ) as Zod.ZodType<GroupIn, unknown>;
-  return z.strictObject({ version: z.union([z.literal(1), z.literal(1n)], { error: "is not a known version (expected 1)" }).optional(), groups: z.record(groupName, z.union([group, z.null()]).transform((g) => g ?? {})) });
+  return z.strictObject({ version: scalar.refine((v) => v === 1 || v === 1n, "is not a known document version (expected 1)").optional(), groups: z.record(groupName, z.preprocess((g) => g ?? {}, group)) });
 }
 
 let schema: ReturnType<typeof buildSchema> | undefined;
@@ -190,8 +191,18 @@ function toGroup(raw: ParsedGroup): TreeGroup {
 export function validateTreeDocument(input: unknown, source: string): TreeDocument {
   const parsed = treeSchema().safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    let issue = parsed.error.issues[0]!;
+    // A union's issue holds each branch's; report the branch that got furthest into the value.
+    while (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const best = issue.errors.map((branch) => branch[0]).filter((i) => i !== undefined).sort((a, b) => b.path.length - a.path.length)[0];
+      if (!best) break;
+      issue = { ...best, path: [...issue.path, ...best.path] } as typeof issue;
+    }
     const at = issue.path.map(String).join(".");
+    if (issue.code === "invalid_key") {
+      const key = issue.path.at(-1);
+      throw new TreeDocumentError(source, issue.path.slice(0, -1).map(String).join("."), key, issue.issues[0]?.message ?? "is not a valid key");
+    }
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys: string[] }).keys;
       const isGroup = issue.path.length >= 2 && issue.path.at(-2) === "groups";
@@ -224,7 +235,7 @@ export async function parseTreeDocument(text: string, source: string): Promise<T
     // intAsBigInt: byte counts above 2^53 keep every digit.
     const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: true });
     const error = doc.errors[0];
-    if (error) throw new TreeDocumentError(source, "", undefined, `is not valid YAML: ${error.message.split("\n")[0]}${error.linePos ? "" : ""}`);
+    if (error) throw new TreeDocumentError(source, "", undefined, `is not valid YAML: ${(error.message.split("\n")[0] as string).replace(/:$/, "")}`);
     input = doc.toJS();
   }
   if (input === null || typeof input !== "object" || Array.isArray(input)) throw new TreeDocumentError(source, "", undefined, "must be a mapping with a groups key, such as {groups: {web: {memory: {max: 64M}}}}");

@@ -43,7 +43,7 @@ const DOCUMENT_FORMAT = [
   "  groups:",
   "    web:                       # a group; nested ones go under groups:",
   '      owner: "1000:1000"       # uid:gid, given the group as `Cgroup.delegate` does',
-  "      memory: {max: 256M, swap: 0, low: 64M, high: max, swappiness: 10, oomKillDisable: false}",
+  "      memory: {max: 256M, swap: 0, low: 64M, swappiness: 10}   # high: v2 only; swappiness, oomKillDisable: v1 only",
   "      cpu: {weight: 200, quota: 50000, period: 100000, cpus: 0-1, mems: 0}   # or shares: 2048 (v1)",
   "      pids: {max: 100}",
   "      io: {weight: 100}        # or blkioWeight: 500 (v1)",

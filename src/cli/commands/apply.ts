@@ -68,6 +68,8 @@ export const applyVerb: Verb = {
     "groups this apply created are removed. A bad document is refused naming the path in it and the value\n" +
     "(groups.web.memory.max: \"12X\" is not a size), before anything is written.\n" +
     "--from-cgconfig reads libcgroup's cgconfig.conf instead (see import-cgconfig). FILE - reads stdin.\n" +
+    "Where devices are on cgroup2, a device ACL is an eBPF program that cannot be read back as rules: it is\n" +
+    "attached again on every apply (the v1 devices.list is compared, and written only when it differs).\n" +
     "\n" +
     DOCUMENT_FORMAT,
   syntax: {

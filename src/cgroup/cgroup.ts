@@ -358,6 +358,15 @@ export class Cgroup {
   }
 
   /**
+   * A handle on where a group would be, which may not exist yet: nothing is checked or made. For planners
+   * that name the files a create and its writes will touch; reading a file of a missing group fails with ENOENT.
+   * @internal
+   */
+  static async planned(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
+    return (await Cgroup.prepare(name, options, true)).handle;
+  }
+
+  /**
    * Open an existing group; every selected hierarchy must have it.
    * @throws {@link CgroupIoError} ENOENT naming the missing directory
    */

@@ -119,7 +119,8 @@ export interface ApplyResourcesResult {
   readonly chosen?: ReadonlyArray<{ readonly field: string; readonly file: string; readonly reason: string }>;
 }
 
-interface PlannedWrite {
+/** One write the limits need: the file, the value and its formatted text. @internal */
+export interface PlannedResourceWrite {
   readonly file: AnyFile;
   readonly value: unknown;
   readonly text: string;
@@ -128,6 +129,7 @@ interface PlannedWrite {
   /** Files that hold one line per device: restore the device's old line, or this text when it had none. */
   readonly deviceLine?: { readonly device: string; readonly clear: string };
 }
+type PlannedWrite = PlannedResourceWrite;
 
 type AnyFile = ReadWriteFile<unknown, any>;
 
@@ -382,7 +384,7 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     const last = w.file.path === lastPath && !restoredLater.has(w.file.path) && !oldText.has(w.file.path);
     const before = last ? ((await w.file.exists()) ? null : undefined) : await readOld(w.file);
     if (before === null) toWrite.push({ file: w.file, text: w.text, restore: { cannot: "the last write: nothing after it can fail" } });
-    else if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: w.deviceLine ? [restoreLine(before, w.deviceLine)] : w.file.restoreTexts(before) });
+    else if (before !== undefined) toWrite.push({ file: w.file, text: w.text, restore: restoreFor(w, before) });
     else if (w.optional) skipped.push({ path: w.file.path, reason: "the running kernel does not show this file (written only where it exists, as runc does)" });
     else missing(w.file.path, "the running kernel does not show this file");
   }
@@ -398,6 +400,24 @@ export async function applyResources(cg: Cgroup, limits: ResourceLimits, options
     throw err;
   }
   return { written: written.map(({ file, text }) => ({ path: file.path, value: text })), skipped, chosen: planned.chosen };
+}
+
+/**
+ * Every write the limits need on a group, validated and formatted, in the order they must be made; nothing is
+ * written. For planners that show or diff the writes (`cgroupkit apply`).
+ * @throws UnsupportedError for a file the kernel lacks (unless `missing: "skip"`)
+ * @internal
+ */
+export async function planResourceWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesOptions = {}): Promise<PlannedResourceWrite[]> {
+  const planned = planWrites(cg, limits, options, await probeKernel(cg, limits));
+  const absent = planned.absent[0];
+  if (absent && options.missing !== "skip") throw new UnsupportedError(`${absent.path}: ${absent.reason} (pass missing: "skip" to go on without it); nothing was written`);
+  return planned.writes;
+}
+
+/** The writes that undo a planned write, from its file's old text. @internal */
+export function restoreFor(w: PlannedResourceWrite, before: string): RestorableWrite["restore"] {
+  return w.deviceLine ? [restoreLine(before, w.deviceLine)] : w.file.restoreTexts(before);
 }
 
 /** The line of a per-device file that puts one device back as it was: its old line, or the text that clears it. */

@@ -35,20 +35,26 @@ export async function writeAllOrRestore(fs: CgroupFs, writes: readonly Restorabl
       await fs.writeFile(w.file.path, w.text);
     } catch (err) {
       if (!(err instanceof CgroupError)) throw err;
-      const restored: string[] = [];
-      const restoreFailures: string[] = [];
-      for (const done of [...written].reverse()) {
-        try {
-          if (!Array.isArray(done.restore)) throw new Error((done.restore as { cannot: string }).cannot);
-          for (const text of done.restore as readonly string[]) await fs.writeFile(done.file.path, text);
-          restored.push(done.file.path);
-        } catch (restoreErr) {
-          restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : restoreErr instanceof Error ? restoreErr.message : String(restoreErr)})`);
-        }
-      }
+      const { restored, restoreFailures } = await restoreWrites(fs, written);
       throw new ResourceApplyError(err, restored, restoreFailures);
     }
     written.push(w);
   }
   return written;
+}
+
+/** Undo writes already made, last first, with their restore writes; each failure is named and none stops the others. @internal */
+export async function restoreWrites(fs: CgroupFs, written: readonly RestorableWrite[]): Promise<{ restored: string[]; restoreFailures: string[] }> {
+  const restored: string[] = [];
+  const restoreFailures: string[] = [];
+  for (const done of [...written].reverse()) {
+    try {
+      if (!Array.isArray(done.restore)) throw new Error((done.restore as { cannot: string }).cannot);
+      for (const text of done.restore as readonly string[]) await fs.writeFile(done.file.path, text);
+      restored.push(done.file.path);
+    } catch (restoreErr) {
+      restoreFailures.push(`${done.file.path} (${restoreErr instanceof CgroupIoError ? restoreErr.errno : restoreErr instanceof Error ? restoreErr.message : String(restoreErr)})`);
+    }
+  }
+  return { restored, restoreFailures };
 }

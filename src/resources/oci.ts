@@ -13,6 +13,7 @@ function buildSchema(zod: typeof Zod) {
   const uint64 = int64.refine((v) => v >= 0n, "must not be negative");
 
   const deviceRule = z.strictObject({
+    /** Allow (true) or deny (false) the matched devices. */
     allow: z.boolean(),
     type: z.enum(["a", "b", "c"]).optional(),
     major: z.number().int().nullable().optional(),
@@ -23,6 +24,7 @@ function buildSchema(zod: typeof Zod) {
   const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
 
   return z.strictObject({
+    /** Device ACL rules, in order; the last matching rule wins. */
     devices: z.array(deviceRule).optional(),
     memory: z
       .strictObject({

@@ -12,11 +12,17 @@ export type FileAccess = "ro" | "rw" | "wo";
 export interface FileMeta {
   /** File name, or its template (`hugetlb.<size>.max`). */
   readonly file: string;
+  /** The cgroup version whose hierarchy holds the file. */
   readonly version: "v1" | "v2";
+  /** Controller name (`core` for the cgroup.* files). */
   readonly controller: string;
+  /** Read-only, read-write or write-only. */
   readonly access: FileAccess;
+  /** Which groups have the file: the root, every other group, or all. */
   readonly where: FileWhere;
+  /** Name of the codec that parses and formats it (the keys of {@link codecs}). */
   readonly codec: string;
+  /** Unit of its numbers (`bytes`, `usec`...), where the spec names one. */
   readonly unit?: string;
   /** Kernel version the file appeared in, where known. */
   readonly kernel?: string;
@@ -29,7 +35,9 @@ export abstract class ControlFile {
     readonly dir: string,
     /** The file name on disk (template parameters filled in). */
     readonly name: string,
+    /** What the spec says about the file. */
     readonly meta: FileMeta,
+    /** The filesystem seam every read and write goes through (a fake one in tests). */
     protected readonly fs: CgroupFs,
   ) {}
 
@@ -51,7 +59,7 @@ export abstract class ControlFile {
 
 /** A control file that can be read. @public */
 export class ReadableFile<R> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly readCodec: Codec<R, never>) {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, /** Parses the kernel's text into `R`. */ protected readonly readCodec: Codec<R, never>) {
     super(dir, name, meta, fs);
   }
 
@@ -60,6 +68,7 @@ export class ReadableFile<R> extends ControlFile {
     return this.fs.readFile(this.path);
   }
 
+  /** {@link ReadableFile.readRaw}, synchronously. */
   readRawSync(): string {
     return this.fs.readFileSync(this.path);
   }
@@ -74,6 +83,7 @@ export class ReadableFile<R> extends ControlFile {
     return this.readCodec.parse(await this.fs.readFile(this.path), this.name);
   }
 
+  /** {@link ReadableFile.read}, synchronously. */
   readSync(): R {
     return this.readCodec.parse(this.fs.readFileSync(this.path), this.name);
   }
@@ -84,7 +94,7 @@ export class ReadOnlyFile<R> extends ReadableFile<R> {}
 
 /** A control file that can be read and written. @public */
 export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, readCodec: Codec<R, never>, protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, readCodec: Codec<R, never>, /** Validates and formats a `W` into the text the kernel accepts. */ protected readonly writeCodec: Codec<unknown, W>) {
     super(dir, name, meta, fs, readCodec);
   }
 
@@ -93,6 +103,7 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
     await this.fs.writeFile(this.path, this.format(value));
   }
 
+  /** `write`, synchronously. */
   writeSync(value: W): void {
     this.fs.writeFileSync(this.path, this.format(value));
   }
@@ -110,14 +121,16 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
 
 /** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */
 export class WriteOnlyFile<W> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, /** Validates and formats a `W` into the text the kernel accepts. */ protected readonly writeCodec: Codec<unknown, W>) {
     super(dir, name, meta, fs);
   }
 
+  /** Validate, format and write with one `write(2)`. Invalid values never reach the kernel. */
   async write(value: W): Promise<void> {
     await this.fs.writeFile(this.path, this.format(value));
   }
 
+  /** `write`, synchronously. */
   writeSync(value: W): void {
     this.fs.writeFileSync(this.path, this.format(value));
   }
@@ -137,6 +150,7 @@ export abstract class ControllerAccessor {
   constructor(
     /** The cgroup directory in this controller's hierarchy. */
     readonly dir: string,
+    /** The filesystem seam every read and write goes through (a fake one in tests). */
     protected readonly fs: CgroupFs,
   ) {}
 }

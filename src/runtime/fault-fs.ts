@@ -7,7 +7,9 @@ export type FsOp = "read" | "write" | "mkdir" | "rmdir" | "readdir" | "stat" | "
 
 /** One call made through a {@link FaultInjectingFs}. @public */
 export interface FsLogEntry {
+  /** The CgroupFs method called. */
   readonly op: FsOp;
+  /** The path it was called on. */
   readonly path: string;
   /** The text of a write. */
   readonly data?: string;
@@ -17,6 +19,7 @@ export interface FsLogEntry {
 
 /** Which calls a fault hits and how. @public */
 export interface FaultSpec {
+  /** The CgroupFs method to fail. */
   readonly op: FsOp;
   /**
    * A string matches a path equal to it or ending in `/` + it (`"devices.allow"` matches that
@@ -99,6 +102,7 @@ export class FaultInjectingFs implements CgroupFs {
     return this.entries.filter((e) => e.op === "write" && e.injected === undefined);
   }
 
+  /** Forget the calls logged so far (the faults still pending stay). */
   clearLog(): void {
     this.entries.length = 0;
   }

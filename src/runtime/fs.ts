@@ -5,17 +5,23 @@ import { CgroupIoError } from "./errors.js";
 
 /** A directory entry of a cgroup directory. @public */
 export interface CgroupDirEntry {
+  /** The entry's name, without the directory. */
   readonly name: string;
+  /** A directory (a child group), not a control file. */
   readonly isDirectory: boolean;
 }
 
 /** File status as cgroupkit needs it. @public */
 export interface CgroupStat {
+  /** A directory (a cgroup), as lstat sees it. */
   readonly isDirectory: boolean;
+  /** A symbolic link: never followed, so a group path cannot be redirected. */
   readonly isSymbolicLink: boolean;
   /** Permission bits (`mode & 0o7777`). */
   readonly mode: number;
+  /** Owner user id (delegation chowns a group to its user). */
   readonly uid: number;
+  /** Owner group id. */
   readonly gid: number;
 }
 
@@ -26,15 +32,23 @@ export interface CgroupStat {
  * @public
  */
 export interface CgroupFs {
+  /** The whole file as the kernel printed it. */
   readFile(path: string): Promise<string>;
+  /** {@link CgroupFs.readFile}, synchronously. */
   readFileSync(path: string): string;
+  /** One `write(2)` of `data` to an existing file (never created, never truncated). */
   writeFile(path: string, data: string): Promise<void>;
+  /** {@link CgroupFs.writeFile}, synchronously. */
   writeFileSync(path: string, data: string): void;
+  /** Create one group directory (the kernel fills in its control files). */
   mkdir(path: string): Promise<void>;
+  /** Remove one empty group directory (its control files go with it). */
   rmdir(path: string): Promise<void>;
+  /** The entries of a group directory: its control files and child groups. */
   readdir(path: string): Promise<CgroupDirEntry[]>;
   /** lstat; `undefined` when the path does not exist. */
   stat(path: string): Promise<CgroupStat | undefined>;
+  /** lchown: hand a file or group to a user (delegation); links are not followed. */
   chown(path: string, uid: number, gid: number): Promise<void>;
 }
 

@@ -26,6 +26,7 @@ export interface CgroupOptions {
 
 /** The group's directory in one hierarchy. @public */
 export interface CgroupPlacement {
+  /** The hierarchy the directory is in. */
   readonly hierarchy: CgroupHierarchy;
   /** The mount the directory is reached through. */
   readonly mount: CgroupMount;
@@ -55,7 +56,9 @@ export interface RemoveOptions {
  * @public
  */
 export class CgroupBusyError extends CgroupIoError {
+  /** The group name. */
   readonly group: string;
+  /** The live processes found (they may have exited since). */
   readonly pids: readonly number[];
   constructor(op: string, group: string, dir: string, pids: readonly number[]) {
     super(op, dir, "EBUSY");
@@ -162,6 +165,7 @@ export class Cgroup {
     readonly name: string,
     /** Its directory in each selected hierarchy, v1 first, then cgroup2. */
     readonly placements: readonly CgroupPlacement[],
+    /** The host layout the group was resolved against. */
     readonly layout: CgroupLayout,
     /** The filesystem every operation of this handle goes through. */
     readonly fs: CgroupFs,

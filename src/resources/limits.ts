@@ -10,6 +10,7 @@ import { blkioWeightToIoWeight, cpuSharesToWeightOci, cpuWeightToShares, ioWeigh
  * @public
  */
 export interface ResourceLimits {
+  /** Memory limits (the memory controller). */
   readonly memory?: {
     /** Hard limit in bytes (v2 memory.max, v1 memory.limit_in_bytes). */
     readonly max?: bigint | "max";
@@ -24,6 +25,7 @@ export interface ResourceLimits {
     /** v1 memory.oom_control only: disable the OOM killer. */
     readonly oomKillDisable?: boolean;
   };
+  /** CPU time and placement (cpu and cpuset controllers). */
   readonly cpu?: {
     /** 1..10000 (v2 cpu.weight; v1 cpu.shares via cpuWeightToShares). */
     readonly weight?: number;
@@ -33,10 +35,17 @@ export interface ResourceLimits {
     readonly quota?: bigint | "max";
     /** Period in microseconds (default 100000 where a quota is set). */
     readonly period?: bigint;
+    /** CPUs the group may run on, a list such as `0-3,6` (cpuset.cpus). */
     readonly cpus?: string;
+    /** Memory nodes the group may allocate from, a list such as `0` (cpuset.mems). */
     readonly mems?: string;
   };
-  readonly pids?: { readonly max?: bigint | "max" };
+  /** Task-count limit (the pids controller). */
+  readonly pids?: {
+    /** Most tasks the group may hold (pids.max). */
+    readonly max?: bigint | "max";
+  };
+  /** Block I/O weight (v2 io, v1 blkio). */
   readonly io?: {
     /** 1..10000 (v2 io.weight default; v1 blkio.weight via ioWeightToBlkioWeight). */
     readonly weight?: number;
@@ -47,7 +56,7 @@ export interface ResourceLimits {
   readonly hugetlb?: Readonly<Record<string, bigint | "max">>;
 }
 
-/** @public */
+/** Options of {@link applyResources}. @public */
 export interface ApplyResourcesOptions {
   /** A file the running kernel lacks (no swap accounting, no CFS bandwidth): fail before writing anything, or skip it. Default "error". */
   readonly missing?: "error" | "skip";
@@ -57,15 +66,30 @@ export interface ApplyResourcesOptions {
 
 /** What an apply wrote and skipped. @public */
 export interface ApplyResourcesResult {
-  readonly written: ReadonlyArray<{ readonly path: string; readonly value: string }>;
-  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** Each file written, in write order, with the text written. */
+  readonly written: ReadonlyArray<{
+    /** The control file. */
+    readonly path: string;
+    /** The text written to it. */
+    readonly value: string;
+  }>;
+  /** Each file left out (`missing: "skip"`), with why. */
+  readonly skipped: ReadonlyArray<{
+    /** The control file. */
+    readonly path: string;
+    /** Why it was not written. */
+    readonly reason: string;
+  }>;
 }
 
 /** A write that failed after others succeeded; those were restored. @public */
 export class ResourceApplyError extends CgroupError {
   constructor(
+    /** The write that failed. */
     readonly failed: CgroupError,
+    /** Files put back to their earlier value. */
     readonly restored: readonly string[],
+    /** Files that could not be put back, with the error. */
     readonly restoreFailures: readonly string[],
   ) {
     super(failed.code, `${failed.message}; ${restoreFailures.length === 0 ? `restored ${restored.length} earlier writes` : `could not restore ${restoreFailures.join(", ")}`}`, { cause: failed });

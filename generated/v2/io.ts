@@ -70,7 +70,12 @@ export class IoV2 extends ControllerAccessor {
    * File `io.weight`: rw, non-root groups. Since Linux 4.5. Requires CONFIG_BLK_CGROUP_IOCOST. Codec: deviceValues.
    * @public
    */
-  get weight(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get weight(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "io.weight", FILES.weight, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -80,7 +85,12 @@ export class IoV2 extends ControllerAccessor {
    * File `io.bfq.weight`: rw, non-root groups. Requires CONFIG_BFQ_GROUP_IOSCHED with the bfq scheduler loaded. Codec: deviceValues.
    * @beta
    */
-  get bfqWeight(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get bfqWeight(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "io.bfq.weight", FILES.bfqWeight, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 

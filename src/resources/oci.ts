@@ -15,58 +15,157 @@ function buildSchema(zod: typeof Zod) {
   const deviceRule = z.strictObject({
     /** Allow (true) or deny (false) the matched devices. */
     allow: z.boolean(),
+    /** `a` (all), `b` (block) or `c` (char); absent means `a`. */
     type: z.enum(["a", "b", "c"]).optional(),
+    /** Major number; absent or null means any. */
     major: z.number().int().nullable().optional(),
+    /** Minor number; absent or null means any. */
     minor: z.number().int().nullable().optional(),
+    /** A subset of `rwm`: read, write, mknod. */
     access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
   });
 
-  const throttle = z.array(z.strictObject({ major: z.number().int().min(0), minor: z.number().int().min(0), rate: uint64 }));
+  const throttle = z.array(
+    z.strictObject({
+      /** The block device's major number. */
+      major: z.number().int().min(0),
+      /** The block device's minor number. */
+      minor: z.number().int().min(0),
+      /** Bytes or operations per second. */
+      rate: uint64,
+    }),
+  );
 
   return z.strictObject({
     /** Device ACL rules, in order; the last matching rule wins. */
     devices: z.array(deviceRule).optional(),
+    /** Memory limits (runc: memory.*). */
     memory: z
       .strictObject({
+        /** Hard limit in bytes; -1 is unlimited. */
         limit: int64.optional(),
+        /** Soft limit (v2 memory.low) in bytes. */
         reservation: int64.optional(),
+        /** Memory plus swap, in bytes, as v1 memsw counts it; -1 is unlimited. */
         swap: int64.optional(),
+        /** Kernel memory limit: refused (deprecated by the kernel). */
         kernel: int64.optional(),
+        /** Kernel TCP buffer limit: refused. */
         kernelTCP: int64.optional(),
+        /** v1 memory.swappiness, 0..100. */
         swappiness: uint64.optional(),
+        /** v1 memory.oom_control: turn the OOM killer off. */
         disableOOMKiller: z.boolean().optional(),
+        /** v1 memory.use_hierarchy: accepted and ignored (always on since Linux 5.10). */
         useHierarchy: z.boolean().optional(),
+        /** runc checks usage before lowering a limit: accepted and ignored (the kernel refuses with EBUSY itself). */
         checkBeforeUpdate: z.boolean().optional(),
       })
       .optional(),
+    /** CPU limits (runc: cpu.*, cpuset.*). */
     cpu: z
       .strictObject({
+        /** v1 cpu.shares; converted to cpu.weight on v2. */
         shares: uint64.optional(),
+        /** CFS quota in microseconds per period; -1 or 0 is no limit. */
         quota: int64.optional(),
+        /** CFS burst in microseconds: refused. */
         burst: uint64.optional(),
+        /** CFS period in microseconds. */
         period: uint64.optional(),
+        /** RT runtime: refused. */
         realtimeRuntime: int64.optional(),
+        /** RT period: refused. */
         realtimePeriod: uint64.optional(),
+        /** cpuset.cpus list (`0-3,6`). */
         cpus: z.string().optional(),
+        /** cpuset.mems list. */
         mems: z.string().optional(),
+        /** cpu.idle: refused. */
         idle: int64.optional(),
       })
       .optional(),
-    pids: z.strictObject({ limit: int64 }).optional(),
+    /** Task-count limit. */
+    pids: z
+      .strictObject({
+        /** pids.max; 0 or less is unlimited. */
+        limit: int64,
+      })
+      .optional(),
+    /** Block I/O weights and throttles (runc: blkio.*, io.*). */
     blockIO: z
       .strictObject({
+        /** blkio.weight, 10..1000 (0 unset); converted to io.weight on v2. */
         weight: z.number().int().min(0).max(1000).optional(),
+        /** blkio.leaf_weight: refused. */
         leafWeight: z.number().int().min(0).max(1000).optional(),
-        weightDevice: z.array(z.strictObject({ major: z.number().int(), minor: z.number().int(), weight: z.number().int().optional(), leafWeight: z.number().int().optional() })).optional(),
+        /** Per-device weights: refused. */
+        weightDevice: z
+          .array(
+            z.strictObject({
+              /** The block device's major number. */
+              major: z.number().int(),
+              /** The block device's minor number. */
+              minor: z.number().int(),
+              /** Its weight. */
+              weight: z.number().int().optional(),
+              /** Its leaf weight. */
+              leafWeight: z.number().int().optional(),
+            }),
+          )
+          .optional(),
+        /** Read bytes/s limits per device: refused. */
         throttleReadBpsDevice: throttle.optional(),
+        /** Write bytes/s limits per device: refused. */
         throttleWriteBpsDevice: throttle.optional(),
+        /** Read ops/s limits per device: refused. */
         throttleReadIOPSDevice: throttle.optional(),
+        /** Write ops/s limits per device: refused. */
         throttleWriteIOPSDevice: throttle.optional(),
       })
       .optional(),
-    hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/), limit: uint64 })).optional(),
-    network: z.strictObject({ classID: z.number().int().optional(), priorities: z.array(z.strictObject({ name: z.string(), priority: z.number().int() })).optional() }).optional(),
-    rdma: z.record(z.string(), z.strictObject({ hcaHandles: z.number().int().optional(), hcaObjects: z.number().int().optional() })).optional(),
+    /** Huge page limits by page size. */
+    hugepageLimits: z
+      .array(
+        z.strictObject({
+          /** Page size as the kernel names it (`2MB`, `1GB`). */
+          pageSize: z.string().regex(/^[0-9]+[KMG]B$/),
+          /** Limit in bytes. */
+          limit: uint64,
+        }),
+      )
+      .optional(),
+    /** net_cls / net_prio settings: refused. */
+    network: z
+      .strictObject({
+        /** net_cls.classid. */
+        classID: z.number().int().optional(),
+        /** net_prio.ifpriomap entries. */
+        priorities: z
+          .array(
+            z.strictObject({
+              /** Interface name. */
+              name: z.string(),
+              /** Its priority. */
+              priority: z.number().int(),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
+    /** RDMA limits by device name: refused. */
+    rdma: z
+      .record(
+        z.string(),
+        z.strictObject({
+          /** Most HCA handles. */
+          hcaHandles: z.number().int().optional(),
+          /** Most HCA objects. */
+          hcaObjects: z.number().int().optional(),
+        }),
+      )
+      .optional(),
+    /** Raw cgroup v2 files to write (`{"memory.high": "1G"}`): refused. */
     unified: z.record(z.string(), z.string()).optional(),
   });
 }
@@ -107,7 +206,12 @@ const UNSUPPORTED: ReadonlyArray<[string, (r: OciLinuxResources) => unknown]> = 
  * converted on cgroup v2). Errors name the field. `devices` is returned as is for the device layer.
  * @public
  */
-export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devices: OciLinuxResources["devices"] } {
+export function resourcesFromOci(input: unknown): {
+  /** The limits, ready for {@link applyResources}. */
+  limits: ResourceLimits;
+  /** The device rules, for {@link DevicePolicy.fromOciDevices}. */
+  devices: OciLinuxResources["devices"];
+} {
   const parsed = ociLinuxResourcesSchema().safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

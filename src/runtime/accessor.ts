@@ -59,7 +59,14 @@ export abstract class ControlFile {
 
 /** A control file that can be read. @public */
 export class ReadableFile<R> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, /** Parses the kernel's text into `R`. */ protected readonly readCodec: Codec<R, never>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    /** Parses the kernel's text into `R`. */
+    protected readonly readCodec: Codec<R, never>,
+  ) {
     super(dir, name, meta, fs);
   }
 
@@ -94,7 +101,15 @@ export class ReadOnlyFile<R> extends ReadableFile<R> {}
 
 /** A control file that can be read and written. @public */
 export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, readCodec: Codec<R, never>, /** Validates and formats a `W` into the text the kernel accepts. */ protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    readCodec: Codec<R, never>,
+    /** Validates and formats a `W` into the text the kernel accepts. */
+    protected readonly writeCodec: Codec<unknown, W>,
+  ) {
     super(dir, name, meta, fs, readCodec);
   }
 
@@ -121,7 +136,14 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
 
 /** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */
 export class WriteOnlyFile<W> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, /** Validates and formats a `W` into the text the kernel accepts. */ protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    /** Validates and formats a `W` into the text the kernel accepts. */
+    protected readonly writeCodec: Codec<unknown, W>,
+  ) {
     super(dir, name, meta, fs);
   }
 

@@ -54,7 +54,9 @@ export interface V2DeviceOptions {
 
 /** One device program attached to a group. @public */
 export interface V2DeviceProgram {
+  /** The kernel's program id. */
   readonly id: number;
+  /** The name it was loaded with. */
   readonly name: string;
   /** The kernel's tag (hash) of the program. */
   readonly tag: string;
@@ -86,6 +88,7 @@ export interface V2ApplyResult {
   readonly program: CompiledDeviceFilter;
   /** The verifier's log (level 1) and its "processed N insns" count. */
   readonly verifierLog: string;
+  /** Instructions the verifier walked, where the log says. */
   readonly verifierProcessedInsns: number | undefined;
 }
 

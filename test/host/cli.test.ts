@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
 import { loadManifest, matchFileName } from "../../src/cli/control-files.js";
+import { ensureBuilt } from "../support/build.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -83,19 +84,6 @@ async function startRun(prefix: string, script: string) {
 function childrenOf(controller: string, group: string): string[] {
   const dir = `${mountOf(controller)}/${group}`;
   return fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
-}
-
-/** Rebuild dist/ when a source file is newer than the built CLI, so the spawned binary is this tree's. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
-    }, 0);
-  const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0 || !fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 /** A fresh test-owned parent group name, removed from every hierarchy when the test ends. */

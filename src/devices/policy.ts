@@ -80,9 +80,13 @@ const BIT_OF: Record<string, number> = { r: READ, w: WRITE, m: MKNOD };
 type Num = number | "*";
 /** An exception as the evaluator holds it: access as bits (r=1, w=2, m=4). @internal */
 export interface DeviceException {
+  /** Block or char (an `a` rule is the default, not an exception). */
   readonly type: "b" | "c";
+  /** Major number, or `*`. */
   readonly major: number | "*";
+  /** Minor number, or `*`. */
   readonly minor: number | "*";
+  /** Access bits: r=1, w=2, m=4. */
   readonly bits: number;
 }
 
@@ -175,7 +179,7 @@ export class DevicePolicy {
   readonly defaultAllow: boolean;
   /** The exceptions, normalised (types `b`/`c`, canonical access), in the order the kernel holds them. */
   readonly exceptions: readonly DeviceRule[];
-  /** @internal */
+  /** The exceptions as the evaluator holds them (access as bits). @internal */
   readonly internalExceptions: readonly DeviceException[];
 
   private constructor(defaultAllow: boolean, exceptions: readonly DeviceException[]) {
@@ -405,7 +409,7 @@ export class DevicePolicy {
     return this.internalExceptions.every((ex) => other.internalExceptions.some((o) => sameKey(o, ex) && o.bits === ex.bits));
   }
 
-  /** @internal */
+  /** A policy from the evaluator's own form, unchecked (the simulator's results). @internal */
   static fromInternal(defaultAllow: boolean, exceptions: readonly DeviceException[]): DevicePolicy {
     return new DevicePolicy(defaultAllow, exceptions);
   }

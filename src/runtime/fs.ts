@@ -74,6 +74,7 @@ export class NodeCgroupFs implements CgroupFs {
     return this.readFileSync(path);
   }
 
+  /** {@inheritDoc CgroupFs.readFileSync} */
   readFileSync(path: string): string {
     try {
       // Node has a one-call native path for utf8 only; the kernel prints ASCII, so the rare other byte re-reads as latin1.
@@ -84,6 +85,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.writeFile} */
   async writeFile(path: string, data: string): Promise<void> {
     const bytes = Buffer.from(data, "latin1");
     let handle: fsp.FileHandle | undefined;
@@ -98,6 +100,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.writeFileSync} */
   writeFileSync(path: string, data: string): void {
     const bytes = Buffer.from(data, "latin1");
     let fd: number | undefined;
@@ -112,6 +115,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.mkdir} */
   async mkdir(path: string): Promise<void> {
     try {
       await fsp.mkdir(path);
@@ -120,6 +124,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.rmdir} */
   async rmdir(path: string): Promise<void> {
     try {
       await fsp.rmdir(path);
@@ -131,6 +136,7 @@ export class NodeCgroupFs implements CgroupFs {
   // Served synchronously, as reads are: a cgroupfs lookup or listing is kernfs walking memory it holds
   // (never a disk), far cheaper than the thread-pool round trip of fs.promises (name resolution and
   // removal make one per path level and per directory).
+  /** {@inheritDoc CgroupFs.readdir} */
   async readdir(path: string): Promise<CgroupDirEntry[]> {
     try {
       const entries = nodeFs.readdirSync(path, { withFileTypes: true });
@@ -140,6 +146,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.stat} */
   async stat(path: string): Promise<CgroupStat | undefined> {
     // throwIfNoEntry: false spares building an exception for the common "not there" answer.
     let s: nodeFs.Stats | undefined;
@@ -152,6 +159,7 @@ export class NodeCgroupFs implements CgroupFs {
     return { isDirectory: s.isDirectory(), isSymbolicLink: s.isSymbolicLink(), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
   }
 
+  /** {@inheritDoc CgroupFs.chown} */
   async chown(path: string, uid: number, gid: number): Promise<void> {
     try {
       await fsp.lchown(path, uid, gid);

@@ -62,7 +62,7 @@ export function packCheck(root: string, options: { build: boolean }): PackCheck 
   const dir = path.join(root, PACK_DIR);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  // --ignore-scripts: `prepare` would build a second time.
+  // --ignore-scripts: `prepack` would build a second time.
   const packed = spawnSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", PACK_DIR], { cwd: root, encoding: "utf8" });
   if (packed.status !== 0) throw new ReleaseError(`npm pack failed:\n${packed.stderr}`);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];

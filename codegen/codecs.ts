@@ -28,7 +28,7 @@ const SIMPLE: Record<string, { read: string; write?: string; imports?: string[] 
   lines: { read: "string[]", write: "string" },
   u64List: { read: "bigint[]" },
   rangeList: { read: "number[]", write: "readonly number[] | string" },
-  subtreeControl: { read: "string[]", write: "{ readonly enable?: readonly string[]; readonly disable?: readonly string[] }" },
+  subtreeControl: { read: "string[]", write: "{\n  /** Controllers to turn on for the children (`+name`). */\n  readonly enable?: readonly string[];\n  /** Controllers to turn off (`-name`). */\n  readonly disable?: readonly string[];\n}" },
   deviceRules: { read: "DeviceRule[]", write: "DeviceRule | string", imports: ["DeviceRule"] },
   blkioStat: { read: "BlkioStat", imports: ["BlkioStat"] },
   table: { read: "Array<Readonly<Record<string, bigint>>>" },
@@ -81,7 +81,7 @@ export function bindCodec(spec: CodecSpec): CodecBinding {
         name: s.name,
         expr: `codecs.deviceValues<${v}>({ value: ${JSON.stringify(valueKind)} })`,
         readType: `Readonly<Record<string, ${v}>>`,
-        writeType: `{ readonly device: string; readonly value: ${v} }`,
+        writeType: `{\n  /** \`major:minor\`, or \`default\`. */\n  readonly device: string;\n  /** The value for that device. */\n  readonly value: ${v};\n}`,
         typeImports: [],
       };
     }

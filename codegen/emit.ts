@@ -131,8 +131,8 @@ export function emitControllerFile(project: Project, spec: LoadedSpec, header: s
     extends: "ControllerAccessor",
     docs: [{ description: `${tsdoc(spec.doc)}\n\nControl files of the cgroup ${spec.version} \`${spec.controller}\` ${spec.controller === "core" ? "interface" : "controller"}, bound to one cgroup directory. Spec: \`${spec.path}\`.`, tags: [{ tagName: "public" }] }],
   });
-  classDecl.addProperty({ name: "version", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.version) });
-  classDecl.addProperty({ name: "controller", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.controller) });
+  classDecl.addProperty({ name: "version", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.version), docs: [`The cgroup version of these files: ${spec.version === "v1" ? "a v1 hierarchy" : "the unified (v2) hierarchy"}.`] });
+  classDecl.addProperty({ name: "controller", isStatic: true, isReadonly: true, initializer: JSON.stringify(spec.controller), docs: [`The controller name as the kernel spells it (\`core\` for the cgroup.* files).`] });
 
   for (const e of entries) addMember(classDecl, spec, e, codecVar);
 
@@ -240,7 +240,7 @@ export function emitIndex(project: Project, specs: readonly LoadedSpec[], header
     const upper = version.toUpperCase();
     const mine = sorted.filter((s) => s.version === version);
     file.addStatements(
-      `/**\n * Every cgroup ${version} accessor class by controller name (\`core\` for the cgroup.* files).\n * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.\n * @public\n */\nexport const ${upper}_CONTROLLERS = {\n${mine.map((s) => `  ${s.controller}: ${className(s.controller, version)},`).join("\n")}\n} as const;`,
+      `/**\n * Every cgroup ${version} accessor class by controller name (\`core\` for the cgroup.* files).\n * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.\n * @public\n */\nexport const ${upper}_CONTROLLERS = {\n${mine.map((s) => `  /** The \`${s.controller}\` ${s.controller === "core" ? "interface" : "controller"}: {@link ${className(s.controller, version)}}. */\n  ${s.controller}: ${className(s.controller, version)},`).join("\n")}\n} as const;`,
     );
   }
   file.formatText({ indentSize: 2, convertTabsToSpaces: true });

@@ -33,19 +33,33 @@ export { BlkioV1, CoreV1, CpuV1, CpuacctV1, CpusetV1, DevicesV1, FreezerV1, Huge
  * @public
  */
 export const V1_CONTROLLERS = {
+  /** The `blkio` controller: {@link BlkioV1}. */
   blkio: BlkioV1,
+  /** The `core` interface: {@link CoreV1}. */
   core: CoreV1,
+  /** The `cpu` controller: {@link CpuV1}. */
   cpu: CpuV1,
+  /** The `cpuacct` controller: {@link CpuacctV1}. */
   cpuacct: CpuacctV1,
+  /** The `cpuset` controller: {@link CpusetV1}. */
   cpuset: CpusetV1,
+  /** The `devices` controller: {@link DevicesV1}. */
   devices: DevicesV1,
+  /** The `freezer` controller: {@link FreezerV1}. */
   freezer: FreezerV1,
+  /** The `hugetlb` controller: {@link HugetlbV1}. */
   hugetlb: HugetlbV1,
+  /** The `memory` controller: {@link MemoryV1}. */
   memory: MemoryV1,
+  /** The `misc` controller: {@link MiscV1}. */
   misc: MiscV1,
+  /** The `net_cls` controller: {@link NetClsV1}. */
   net_cls: NetClsV1,
+  /** The `net_prio` controller: {@link NetPrioV1}. */
   net_prio: NetPrioV1,
+  /** The `pids` controller: {@link PidsV1}. */
   pids: PidsV1,
+  /** The `rdma` controller: {@link RdmaV1}. */
   rdma: RdmaV1,
 } as const;
 /**
@@ -54,14 +68,24 @@ export const V1_CONTROLLERS = {
  * @public
  */
 export const V2_CONTROLLERS = {
+  /** The `core` interface: {@link CoreV2}. */
   core: CoreV2,
+  /** The `cpu` controller: {@link CpuV2}. */
   cpu: CpuV2,
+  /** The `cpuset` controller: {@link CpusetV2}. */
   cpuset: CpusetV2,
+  /** The `dmem` controller: {@link DmemV2}. */
   dmem: DmemV2,
+  /** The `hugetlb` controller: {@link HugetlbV2}. */
   hugetlb: HugetlbV2,
+  /** The `io` controller: {@link IoV2}. */
   io: IoV2,
+  /** The `memory` controller: {@link MemoryV2}. */
   memory: MemoryV2,
+  /** The `misc` controller: {@link MiscV2}. */
   misc: MiscV2,
+  /** The `pids` controller: {@link PidsV2}. */
   pids: PidsV2,
+  /** The `rdma` controller: {@link RdmaV2}. */
   rdma: RdmaV2,
 } as const;

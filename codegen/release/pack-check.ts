@@ -1,7 +1,8 @@
 // `npm run pack:check`: build, pack as npm would publish, and check the tarball.
 //   - it holds the library (dist/src, dist/generated), its declarations, generated/manifest.json, every
 //     `exports` and `bin` target, package.json; and nothing from test/ (nor temp/, etc/, spec/, codegen/);
-//   - the CLI entry starts with a node shebang;
+//   - the CLI entry starts with a node shebang; LICENSE is in it; no script runs in a consumer's install;
+//   - every source map resolves: each source is embedded (sourcesContent) or shipped beside it;
 //   - publint --strict is clean; attw --profile esm-only is clean: the package is ESM only, so the
 //     node10 and require() resolutions are out of scope (the node16 profile would flag require() of ESM).
 import { spawnSync } from "node:child_process";
@@ -32,10 +33,27 @@ const normalize = (p: string) => path.posix.normalize(p).replace(/^\.\//, "");
 export function packProblems(pkg: Record<string, unknown>, files: readonly string[]): string[] {
   const have = new Set(files);
   const problems: string[] = [];
-  const required = new Set(["package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/generated/index.js", "dist/generated/index.d.ts", "generated/manifest.json"]);
+  const required = new Set(["package.json", "LICENSE", "dist/src/index.js", "dist/src/index.d.ts", "dist/generated/index.js", "dist/generated/index.d.ts", "generated/manifest.json"]);
   for (const t of [...targets(pkg.exports), ...targets(pkg.bin)]) if (!t.includes("*")) required.add(normalize(t));
   for (const f of required) if (!have.has(f)) problems.push(`missing from the package: ${f}`);
   for (const f of files) if (FORBIDDEN.some((re) => re.test(f))) problems.push(`must not be in the package: ${f}`);
+  const scripts = (pkg.scripts ?? {}) as Record<string, string>;
+  for (const s of INSTALL_SCRIPTS) if (scripts[s] !== undefined) problems.push(`package.json: a "${s}" script runs in consumers' installs; ship built files instead`);
+  return problems;
+}
+
+/** Lifecycle scripts npm runs when a consumer installs the package (prepare: from git or a directory). */
+const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall", "prepare"];
+
+/** Source maps in the package whose sources are neither embedded nor in the package. */
+export function sourceMapProblems(root: string, files: readonly string[]): string[] {
+  const have = new Set(files);
+  const problems: string[] = [];
+  for (const f of files.filter((f) => f.endsWith(".map"))) {
+    const map = JSON.parse(fs.readFileSync(path.join(root, f), "utf8")) as { sources: string[]; sourcesContent?: (string | null)[] };
+    const missing = map.sources.filter((s, i) => typeof map.sourcesContent?.[i] !== "string" && !have.has(path.posix.join(path.posix.dirname(f), s)));
+    if (missing.length > 0) problems.push(`${f}: source map points at ${missing.join(", ")}, which the package neither embeds nor ships`);
+  }
   return problems;
 }
 
@@ -44,7 +62,7 @@ export function packCheck(root: string, options: { build: boolean }): PackCheck 
   const dir = path.join(root, PACK_DIR);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  // --ignore-scripts: `prepare` would build a second time.
+  // --ignore-scripts: `prepack` would build a second time.
   const packed = spawnSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", PACK_DIR], { cwd: root, encoding: "utf8" });
   if (packed.status !== 0) throw new ReleaseError(`npm pack failed:\n${packed.stderr}`);
   const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
@@ -52,7 +70,7 @@ export function packCheck(root: string, options: { build: boolean }): PackCheck 
   const tarball = path.join(dir, info.filename);
   const files = info.files.map((f) => f.path).sort();
   const pkg = readPackageJson(root);
-  const problems = packProblems(pkg, files);
+  const problems = [...packProblems(pkg, files), ...sourceMapProblems(root, files)];
 
   for (const bin of targets(pkg.bin).map(normalize)) {
     const file = path.join(root, bin);

@@ -74,7 +74,9 @@ const FILES = {
  * @public
  */
 export class BlkioV1 extends ControllerAccessor {
+  /** The cgroup version of these files: a v1 hierarchy. */
   static readonly version = "v1";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "blkio";
 
   /**
@@ -93,7 +95,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.bfq.weight_device`: rw, non-root groups. Since Linux 4.12. Requires CONFIG_BFQ_GROUP_IOSCHED and the bfq I/O scheduler on the device. Codec: deviceValues.
    * @public
    */
-  get bfqWeightDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get bfqWeightDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.bfq.weight_device", FILES.bfqWeightDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -313,7 +320,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.throttle.read_bps_device`: rw, every group. Unit: bytes/s. Since Linux 2.6.37. Requires CONFIG_BLK_DEV_THROTTLING. Codec: deviceValues.
    * @public
    */
-  get throttleReadBpsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get throttleReadBpsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.throttle.read_bps_device", FILES.throttleReadBpsDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -323,7 +335,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.throttle.read_iops_device`: rw, every group. Unit: ios/s. Since Linux 2.6.37. Requires CONFIG_BLK_DEV_THROTTLING. Codec: deviceValues.
    * @public
    */
-  get throttleReadIopsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get throttleReadIopsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.throttle.read_iops_device", FILES.throttleReadIopsDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -333,7 +350,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.throttle.write_bps_device`: rw, every group. Unit: bytes/s. Since Linux 2.6.37. Requires CONFIG_BLK_DEV_THROTTLING. Codec: deviceValues.
    * @public
    */
-  get throttleWriteBpsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get throttleWriteBpsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.throttle.write_bps_device", FILES.throttleWriteBpsDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -343,7 +365,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.throttle.write_iops_device`: rw, every group. Unit: ios/s. Since Linux 2.6.37. Requires CONFIG_BLK_DEV_THROTTLING. Codec: deviceValues.
    * @public
    */
-  get throttleWriteIopsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get throttleWriteIopsDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.throttle.write_iops_device", FILES.throttleWriteIopsDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -423,7 +450,12 @@ export class BlkioV1 extends ControllerAccessor {
    * File `blkio.weight_device`: rw, every group. Requires removed in 5.0 with the CFQ I/O scheduler (legacy block layer); BFQ exposes the same data as blkio.bfq.*. Codec: deviceValues.
    * @beta
    */
-  get weightDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get weightDevice(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "blkio.weight_device", FILES.weightDevice, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 

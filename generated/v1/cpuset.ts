@@ -30,7 +30,9 @@ const FILES = {
  * @public
  */
 export class CpusetV1 extends ControllerAccessor {
+  /** The cgroup version of these files: a v1 hierarchy. */
   static readonly version = "v1";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "cpuset";
 
   /**

@@ -16,7 +16,9 @@ const FILES = {
  * @public
  */
 export class DevicesV1 extends ControllerAccessor {
+  /** The cgroup version of these files: a v1 hierarchy. */
   static readonly version = "v1";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "devices";
 
   /**

@@ -52,7 +52,9 @@ const FILES = {
  * @public
  */
 export class MemoryV1 extends ControllerAccessor {
+  /** The cgroup version of these files: a v1 hierarchy. */
   static readonly version = "v1";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "memory";
 
   /**

@@ -38,7 +38,9 @@ const FILES = {
  * @public
  */
 export class CoreV2 extends ControllerAccessor {
+  /** The cgroup version of these files: the unified (v2) hierarchy. */
   static readonly version = "v2";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "core";
 
   /**
@@ -87,7 +89,12 @@ export class CoreV2 extends ControllerAccessor {
    * File `cgroup.subtree_control`: rw, every group. Since Linux 4.5. Present without the controller enabled. Codec: subtreeControl.
    * @public
    */
-  get subtreeControl(): ReadWriteFile<string[], { readonly enable?: readonly string[]; readonly disable?: readonly string[] }> {
+  get subtreeControl(): ReadWriteFile<string[], {
+    /** Controllers to turn on for the children (`+name`). */
+    readonly enable?: readonly string[];
+    /** Controllers to turn off (`-name`). */
+    readonly disable?: readonly string[];
+  }> {
     return new ReadWriteFile(this.dir, "cgroup.subtree_control", FILES.subtreeControl, this.fs, subtreeControlCodec, subtreeControlCodec);
   }
 

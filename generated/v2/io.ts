@@ -29,7 +29,9 @@ const FILES = {
  * @public
  */
 export class IoV2 extends ControllerAccessor {
+  /** The cgroup version of these files: the unified (v2) hierarchy. */
   static readonly version = "v2";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "io";
 
   /**
@@ -68,7 +70,12 @@ export class IoV2 extends ControllerAccessor {
    * File `io.weight`: rw, non-root groups. Since Linux 4.5. Requires CONFIG_BLK_CGROUP_IOCOST. Codec: deviceValues.
    * @public
    */
-  get weight(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get weight(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "io.weight", FILES.weight, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 
@@ -78,7 +85,12 @@ export class IoV2 extends ControllerAccessor {
    * File `io.bfq.weight`: rw, non-root groups. Requires CONFIG_BFQ_GROUP_IOSCHED with the bfq scheduler loaded. Codec: deviceValues.
    * @beta
    */
-  get bfqWeight(): ReadWriteFile<Readonly<Record<string, bigint>>, { readonly device: string; readonly value: bigint }> {
+  get bfqWeight(): ReadWriteFile<Readonly<Record<string, bigint>>, {
+    /** `major:minor`, or `default`. */
+    readonly device: string;
+    /** The value for that device. */
+    readonly value: bigint;
+  }> {
     return new ReadWriteFile(this.dir, "io.bfq.weight", FILES.bfqWeight, this.fs, deviceValuesCodec, deviceValuesCodec);
   }
 

@@ -20,7 +20,9 @@ const FILES = {
  * @public
  */
 export class RdmaV2 extends ControllerAccessor {
+  /** The cgroup version of these files: the unified (v2) hierarchy. */
   static readonly version = "v2";
+  /** The controller name as the kernel spells it (`core` for the cgroup.* files). */
   static readonly controller = "rdma";
 
   /**

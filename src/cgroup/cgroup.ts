@@ -32,6 +32,7 @@ export interface CgroupOptions {
 
 /** The group's directory in one hierarchy. @public */
 export interface CgroupPlacement {
+  /** The hierarchy the directory is in. */
   readonly hierarchy: CgroupHierarchy;
   /** The mount the directory is reached through. */
   readonly mount: CgroupMount;
@@ -63,7 +64,9 @@ export interface RemoveOptions {
  * @public
  */
 export class CgroupBusyError extends CgroupIoError {
+  /** The group name. */
   readonly group: string;
+  /** The live processes found (they may have exited since). */
   readonly pids: readonly number[];
   /** Child groups still there, where the caller looked (a timed-out kill does). */
   readonly children: readonly string[];
@@ -248,6 +251,7 @@ export class Cgroup {
     readonly name: string,
     /** Its directory in each selected hierarchy, v1 first, then cgroup2. */
     readonly placements: readonly CgroupPlacement[],
+    /** The host layout the group was resolved against. */
     readonly layout: CgroupLayout,
     /** The filesystem every operation of this handle goes through. */
     readonly fs: CgroupFs,

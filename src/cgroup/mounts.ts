@@ -7,17 +7,25 @@ import { hierarchyPathComponents } from "./names.js";
 
 /** One line of `/proc/<pid>/mountinfo`, escapes (`\040`) decoded. @public */
 export interface MountInfoEntry {
+  /** Unique id of the mount. */
   readonly mountId: number;
+  /** Id of the parent mount (itself for the root of the mount tree). */
   readonly parentId: number;
   /** `major:minor` of the filesystem: every mount of one cgroup hierarchy shares it. */
   readonly device: string;
   /** The directory of the filesystem that is mounted here (a bind mount or a cgroup namespace shows a non-`/` root). */
   readonly root: string;
+  /** Where it is mounted, relative to this process's root. */
   readonly mountPoint: string;
+  /** Per-mount options (`ro`, `nosuid`...). */
   readonly mountOptions: readonly string[];
+  /** Tagged fields such as `shared:5` (propagation). */
   readonly optionalFields: readonly string[];
+  /** Filesystem type: `cgroup` (v1) or `cgroup2` for ours. */
   readonly fsType: string;
+  /** Filesystem source (`cgroup`, `cgroup2`, `none`...). */
   readonly source: string;
+  /** Per-superblock options: a v1 hierarchy lists its controllers and `name=` here. */
   readonly superOptions: readonly string[];
 }
 
@@ -33,9 +41,11 @@ export interface ProcCgroupEntry {
 
 /** One place a hierarchy is mounted. @public */
 export interface CgroupMount {
+  /** The mount point. */
   readonly mountPoint: string;
   /** The hierarchy path shown at `mountPoint` (mountinfo's root field). `/..` prefixes mean outside this cgroup namespace. */
   readonly root: string;
+  /** Mounted `ro`: nothing under it can be created or written. */
   readonly readOnly: boolean;
 }
 
@@ -61,6 +71,7 @@ export interface CgroupHierarchyBase {
 
 /** A cgroup v1 hierarchy. @public */
 export interface V1Hierarchy extends CgroupHierarchyBase {
+  /** Discriminant: a v1 hierarchy. */
   readonly version: "v1";
   /** The name of a named hierarchy (`systemd` for `name=systemd`). */
   readonly name: string | undefined;
@@ -68,6 +79,7 @@ export interface V1Hierarchy extends CgroupHierarchyBase {
 
 /** The cgroup v2 hierarchy. @public */
 export interface V2Hierarchy extends CgroupHierarchyBase {
+  /** Discriminant: the cgroup2 hierarchy. */
   readonly version: "v2";
   /** `cgroup.controllers` of the mount root, as the kernel printed it. */
   readonly available: readonly string[];
@@ -75,7 +87,7 @@ export interface V2Hierarchy extends CgroupHierarchyBase {
   readonly heldByV1: readonly string[];
 }
 
-/** @public */
+/** A v1 or the v2 hierarchy; narrow on `version`. @public */
 export type CgroupHierarchy = V1Hierarchy | V2Hierarchy;
 
 /**
@@ -84,16 +96,21 @@ export type CgroupHierarchy = V1Hierarchy | V2Hierarchy;
  * @public
  */
 export interface CgroupLayout {
+  /** Which hierarchies are mounted: v1 only, v2 only, both, or none. */
   readonly kind: "v1" | "v2" | "hybrid" | "none";
   /** v1 hierarchies in `/proc/self/cgroup` order, then v2; unmounted ones included (`mounts` empty). */
   readonly hierarchies: readonly CgroupHierarchy[];
+  /** The v1 hierarchies, in `hierarchies` order. */
   readonly v1: readonly V1Hierarchy[];
+  /** The cgroup2 hierarchy, if this process has one. */
   readonly v2: V2Hierarchy | undefined;
 }
 
 /** Inputs of {@link discoverHierarchies}: the text of the proc files. @public */
 export interface LayoutSources {
+  /** Text of `/proc/<pid>/mountinfo`. */
   readonly mountinfo: string;
+  /** Text of `/proc/<pid>/cgroup`. */
   readonly procCgroup: string;
   /** `cgroup.controllers` of the cgroup2 mount root; without it no v2 controller counts as available. */
   readonly v2Controllers?: string;
@@ -268,6 +285,7 @@ export function hierarchyFor(layout: CgroupLayout, controller: string): CgroupHi
 
 /** Where {@link readCgroupLayout} reads from. @public */
 export interface ReadLayoutOptions {
+  /** Where to read the proc files and cgroup.controllers; default the real filesystem. */
   readonly fs?: CgroupFs;
   /** The process whose view to read; default `self`. */
   readonly pid?: number | "self";
@@ -292,8 +310,24 @@ export async function readCgroupLayout(options: ReadLayoutOptions = {}): Promise
 
 /** What {@link mountHierarchy} mounts. @public */
 export type MountRequest =
-  | { readonly version: "v2"; readonly target: string; readonly options?: readonly string[] }
-  | { readonly version: "v1"; readonly target: string; readonly controllers: readonly string[]; readonly name?: string };
+  | {
+      /** Mount cgroup2. */
+      readonly version: "v2";
+      /** The directory to mount on. */
+      readonly target: string;
+      /** cgroup2 mount options (`nsdelegate`, `memory_recursiveprot`...). */
+      readonly options?: readonly string[];
+    }
+  | {
+      /** Mount a v1 hierarchy. */
+      readonly version: "v1";
+      /** The directory to mount on. */
+      readonly target: string;
+      /** Controllers to bind to the hierarchy (empty for a named one). */
+      readonly controllers: readonly string[];
+      /** Name of a named hierarchy (`name=<name>`). */
+      readonly name?: string;
+    };
 
 const MS_NOSUID = 2;
 const MS_NODEV = 4;

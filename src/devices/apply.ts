@@ -8,8 +8,22 @@ import { applyV1DevicePolicy, readV1DevicePolicy, type V1ApplyResult, type V1Tra
 
 /** What {@link applyDevicePolicy} did, by mechanism. @public */
 export type DeviceApplyResult =
-  | { readonly mechanism: "v1"; readonly dir: string; readonly v1: V1ApplyResult }
-  | { readonly mechanism: "ebpf"; readonly dir: string; readonly ebpf: V2ApplyResult };
+  | {
+      /** Applied through the v1 devices controller. */
+      readonly mechanism: "v1";
+      /** The group's directory in the devices hierarchy. */
+      readonly dir: string;
+      /** What was written. */
+      readonly v1: V1ApplyResult;
+    }
+  | {
+      /** Applied as a cgroup2 eBPF device program. */
+      readonly mechanism: "ebpf";
+      /** The group's cgroup2 directory. */
+      readonly dir: string;
+      /** The program attached. */
+      readonly ebpf: V2ApplyResult;
+    };
 
 /** Where a group's device ACL lives: the v1 devices hierarchy when it holds the controller, else the group's cgroup2 directory. */
 function deviceTarget(cg: Cgroup): { mechanism: "v1" | "ebpf"; dir: string } {
@@ -37,7 +51,16 @@ export async function applyDevicePolicy(cg: Cgroup, policy: DevicePolicy, option
  * (a compiled program cannot be read back as rules, so `policy` is undefined there).
  * @public
  */
-export async function readDevicePolicy(cg: Cgroup): Promise<{ mechanism: "v1" | "ebpf"; dir: string; policy?: DevicePolicy; programs?: ReturnType<typeof queryV2DevicePrograms>["programs"] }> {
+export async function readDevicePolicy(cg: Cgroup): Promise<{
+  /** Where the ACL lives: v1 devices, or cgroup2 eBPF. */
+  mechanism: "v1" | "ebpf";
+  /** The directory read. */
+  dir: string;
+  /** The v1 policy, from devices.list. */
+  policy?: DevicePolicy;
+  /** The eBPF device programs attached on cgroup2. */
+  programs?: ReturnType<typeof queryV2DevicePrograms>["programs"];
+}> {
   const { mechanism, dir } = deviceTarget(cg);
   if (mechanism === "v1") return { mechanism, dir, policy: await readV1DevicePolicy(dir, cg.fs) };
   return { mechanism, dir, programs: queryV2DevicePrograms(dir).programs };

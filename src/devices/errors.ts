@@ -4,7 +4,9 @@ import { formatDeviceRule, type DeviceRule } from "../runtime/device-rule.js";
 
 /** A write to `devices.allow` or `devices.deny`: one rule, one `write(2)`. @public */
 export interface V1Write {
+  /** The file written. */
   readonly file: "devices.allow" | "devices.deny";
+  /** The rule written to it. */
   readonly rule: DeviceRule;
 }
 

@@ -18,33 +18,56 @@ export type { V1Write } from "./errors.js";
 
 /** One rule of a policy: allow (`devices.allow`) or deny (`devices.deny`). @public */
 export interface DevicePolicyRule {
+  /** Allow (true) or deny (false) what the rule matches. */
   readonly allow: boolean;
+  /** The rule, parsed or as text (`c 1:3 rwm`). */
   readonly rule: DeviceRule | string;
 }
 
 /** One entry of the OCI runtime-spec `linux.resources.devices` list. @public */
 export interface OciDeviceRule {
+  /** Allow (true) or deny (false) the matched devices. */
   readonly allow: boolean;
+  /** `a`, `b` or `c`; absent or empty means `a` (all devices). */
   readonly type?: "a" | "b" | "c" | "";
+  /** Major number; absent or null means any. */
   readonly major?: number | null;
+  /** Minor number; absent or null means any. */
   readonly minor?: number | null;
+  /** A subset of `rwm`; absent means `rwm`. */
   readonly access?: string;
 }
 
 /** The JSON form of a policy (what {@link DevicePolicy.toJSON} writes). @public */
 export interface DevicePolicyJson {
+  /** What a device no exception matches gets. */
   readonly default: "allow" | "deny";
+  /** The exceptions to the default, as rule text (`c 1:3 rwm`). */
   readonly exceptions: readonly string[];
 }
 
 /** The kernel's answer to a write: the new state, or the errno it returns. @beta */
 export type V1WriteOutcome =
-  | { readonly ok: true; readonly policy: DevicePolicy }
-  | { readonly ok: false; readonly errno: "EPERM" | "EINVAL"; readonly reason: string };
+  | {
+      /** The kernel accepts the write. */
+      readonly ok: true;
+      /** The group's policy after it. */
+      readonly policy: DevicePolicy;
+    }
+  | {
+      /** The kernel refuses the write. */
+      readonly ok: false;
+      /** The errno the write fails with. */
+      readonly errno: "EPERM" | "EINVAL";
+      /** Why, in words. */
+      readonly reason: string;
+    };
 
 /** Where a simulated write lands: the group's parent (absent for a root group) and whether it has children. @beta */
 export interface V1WriteContext {
+  /** The parent's policy, which bounds what the group may allow. */
   readonly parent?: DevicePolicy | undefined;
+  /** The group has children (the kernel then refuses `a` to a default-deny group). */
   readonly hasChildren?: boolean;
 }
 
@@ -57,9 +80,13 @@ const BIT_OF: Record<string, number> = { r: READ, w: WRITE, m: MKNOD };
 type Num = number | "*";
 /** An exception as the evaluator holds it: access as bits (r=1, w=2, m=4). @internal */
 export interface DeviceException {
+  /** Block or char (an `a` rule is the default, not an exception). */
   readonly type: "b" | "c";
+  /** Major number, or `*`. */
   readonly major: number | "*";
+  /** Minor number, or `*`. */
   readonly minor: number | "*";
+  /** Access bits: r=1, w=2, m=4. */
   readonly bits: number;
 }
 
@@ -167,7 +194,7 @@ export class DevicePolicy {
   readonly defaultAllow: boolean;
   /** The exceptions, normalised (types `b`/`c`, canonical access), in the order the kernel holds them. */
   readonly exceptions: readonly DeviceRule[];
-  /** @internal */
+  /** The exceptions as the evaluator holds them (access as bits). @internal */
   readonly internalExceptions: readonly DeviceException[];
 
   private constructor(defaultAllow: boolean, exceptions: readonly DeviceException[]) {
@@ -405,6 +432,7 @@ export class DevicePolicy {
     });
   }
 
+  /** The JSON form {@link DevicePolicy.fromJson} reads back. */
   toJSON(): DevicePolicyJson {
     return { default: this.defaultAllow ? "allow" : "deny", exceptions: this.exceptions.map((r) => formatDeviceRule(r)) };
   }
@@ -419,7 +447,7 @@ export class DevicePolicy {
     return this.internalExceptions.every((ex) => other.internalExceptions.some((o) => sameKey(o, ex) && o.bits === ex.bits));
   }
 
-  /** @internal */
+  /** A policy from the evaluator's own form, unchecked (the simulator's results). @internal */
   static fromInternal(defaultAllow: boolean, exceptions: readonly DeviceException[]): DevicePolicy {
     return new DevicePolicy(defaultAllow, exceptions);
   }

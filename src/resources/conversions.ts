@@ -2,12 +2,33 @@
 // Round-trip loss is stated per function: none of these are bijections.
 import { InvalidValueError } from "../runtime/errors.js";
 
-/** cpu.shares range on v1 and cpu.weight range on v2, per the kernel. @public */
-export const CPU_SHARES_RANGE = { min: 2n, max: 262144n, default: 1024n } as const;
-/** @public */
-export const CPU_WEIGHT_RANGE = { min: 1, max: 10000, default: 100 } as const;
+/** v1 cpu.shares range, per the kernel. @public */
+export const CPU_SHARES_RANGE = {
+  /** Smallest value the kernel accepts. */
+  min: 2n,
+  /** Largest value the kernel accepts. */
+  max: 262144n,
+  /** A new group's value. */
+  default: 1024n,
+} as const;
+/** v2 cpu.weight range, per the kernel. @public */
+export const CPU_WEIGHT_RANGE = {
+  /** Smallest value the kernel accepts. */
+  min: 1,
+  /** Largest value the kernel accepts. */
+  max: 10000,
+  /** A new group's value. */
+  default: 100,
+} as const;
 /** v1 blkio.weight range (CFQ/BFQ). @public */
-export const BLKIO_WEIGHT_RANGE = { min: 10, max: 1000, default: 500 } as const;
+export const BLKIO_WEIGHT_RANGE = {
+  /** Smallest value the kernel accepts. */
+  min: 10,
+  /** Largest value the kernel accepts. */
+  max: 1000,
+  /** A new group's value. */
+  default: 500,
+} as const;
 
 function checkShares(shares: bigint): void {
   if (typeof shares !== "bigint" || shares < 0n) throw new InvalidValueError("cpu.shares", shares, "must be a non-negative bigint");

@@ -14,6 +14,7 @@ import { resolveUnified, unifiedField } from "./unified.js";
  * @public
  */
 export interface ResourceLimits {
+  /** Memory limits (the memory controller). */
   readonly memory?: {
     /** Hard limit in bytes (v2 memory.max, v1 memory.limit_in_bytes). */
     readonly max?: bigint | "max";
@@ -32,6 +33,7 @@ export interface ResourceLimits {
     /** v1 memory.kmem.tcp.limit_in_bytes only. */
     readonly kernelTcp?: bigint | "max";
   };
+  /** CPU time and placement (cpu and cpuset controllers). */
   readonly cpu?: {
     /** 1..10000 (v2 cpu.weight; v1 cpu.shares via cpuWeightToShares). */
     readonly weight?: number;
@@ -41,7 +43,9 @@ export interface ResourceLimits {
     readonly quota?: bigint | "max";
     /** Period in microseconds (default 100000 where a quota is set). */
     readonly period?: bigint;
+    /** CPUs the group may run on, a list such as `0-3,6` (cpuset.cpus). */
     readonly cpus?: string;
+    /** Memory nodes the group may allocate from, a list such as `0` (cpuset.mems). */
     readonly mems?: string;
     /** SCHED_IDLE for the group: v1 and v2 cpu.idle. */
     readonly idle?: boolean;
@@ -52,7 +56,12 @@ export interface ResourceLimits {
     /** Real-time period in microseconds (v1 cpu.rt_period_us; cgroup v2 has none). */
     readonly realtimePeriod?: bigint;
   };
-  readonly pids?: { readonly max?: bigint | "max" };
+  /** Task-count limit (the pids controller). */
+  readonly pids?: {
+    /** Most tasks the group may hold (pids.max). */
+    readonly max?: bigint | "max";
+  };
+  /** Block I/O weight (v2 io, v1 blkio). */
   readonly io?: {
     /** 1..10000 (v2 io.weight default; v1 blkio.weight via ioWeightToBlkioWeight). */
     readonly weight?: number;
@@ -103,7 +112,7 @@ export interface IoDeviceRate {
   readonly rate: bigint;
 }
 
-/** @public */
+/** Options of {@link applyResources}. @public */
 export interface ApplyResourcesOptions {
   /** A file the running kernel lacks (no swap accounting, no CFS bandwidth): fail before writing anything, or skip it. Default "error". */
   readonly missing?: "error" | "skip";

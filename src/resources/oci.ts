@@ -21,10 +21,15 @@ function buildSchema(zod: typeof Zod) {
   const blkioWeight = z.number().int().min(0).max(1000);
 
   const deviceRule = z.strictObject({
+    /** Allow (true) or deny (false) the matched devices. */
     allow: z.boolean(),
+    /** `a` (all), `b` (block) or `c` (char); absent means `a`. */
     type: z.enum(["a", "b", "c"]).optional(),
+    /** Major number; absent or null means any. */
     major: z.number().int().nullable().optional(),
+    /** Minor number; absent or null means any. */
     minor: z.number().int().nullable().optional(),
+    /** A subset of `rwm`: read, write, mknod. */
     access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
   });
 
@@ -33,7 +38,9 @@ function buildSchema(zod: typeof Zod) {
   const token = (what: string) => z.string().regex(/^[^\s=]{1,64}$/, `${what}: 1..64 characters, no whitespace or "="`);
 
   return z.strictObject({
+    /** Device ACL rules, in order; the last matching rule wins. */
     devices: z.array(deviceRule).optional(),
+    /** Memory limits (runc: memory.*). */
     memory: z
       .strictObject({
         limit: bytes.optional(),
@@ -43,24 +50,40 @@ function buildSchema(zod: typeof Zod) {
         kernelTCP: bytes.optional(),
         swappiness: uint64.refine((v) => v <= 100n, "must be 0..100").optional(),
         disableOOMKiller: z.boolean().optional(),
+        /** v1 memory.use_hierarchy: accepted and ignored (always on since Linux 5.10). */
         useHierarchy: z.boolean().optional(),
+        /** runc checks usage before lowering a limit: accepted and ignored (the kernel refuses with EBUSY itself). */
         checkBeforeUpdate: z.boolean().optional(),
       })
       .optional(),
+    /** CPU limits (runc: cpu.*, cpuset.*). */
     cpu: z
       .strictObject({
+        /** v1 cpu.shares; converted to cpu.weight on v2. */
         shares: uint64.optional(),
+        /** CFS quota in microseconds per period; -1 or 0 is no limit. */
         quota: int64.optional(),
+        /** CFS burst in microseconds: refused. */
         burst: uint64.optional(),
+        /** CFS period in microseconds. */
         period: uint64.optional(),
         realtimeRuntime: int64.refine((v) => v >= -1n, "must be -1 (unlimited) or microseconds").optional(),
         realtimePeriod: uint64.optional(),
+        /** cpuset.cpus list (`0-3,6`). */
         cpus: z.string().optional(),
+        /** cpuset.mems list. */
         mems: z.string().optional(),
         idle: int64.refine((v) => v === 0n || v === 1n, "must be 0 (default) or 1 (SCHED_IDLE)").optional(),
       })
       .optional(),
-    pids: z.strictObject({ limit: int64 }).optional(),
+    /** Task-count limit. */
+    pids: z
+      .strictObject({
+        /** pids.max; 0 or less is unlimited. */
+        limit: int64,
+      })
+      .optional(),
+    /** Block I/O weights and throttles (runc: blkio.*, io.*). */
     blockIO: z
       .strictObject({
         weight: blkioWeight.optional(),
@@ -73,8 +96,11 @@ function buildSchema(zod: typeof Zod) {
           )
           .optional(),
         throttleReadBpsDevice: throttle.optional(),
+        /** Write bytes/s limits per device: refused. */
         throttleWriteBpsDevice: throttle.optional(),
+        /** Read ops/s limits per device: refused. */
         throttleReadIOPSDevice: throttle.optional(),
+        /** Write ops/s limits per device: refused. */
         throttleWriteIOPSDevice: throttle.optional(),
       })
       .optional(),
@@ -109,7 +135,12 @@ export type OciLinuxResources = Zod.output<ReturnType<typeof buildSchema>>;
  * `devices` is returned as is for the device layer.
  * @public
  */
-export function resourcesFromOci(input: unknown): { limits: ResourceLimits; devices: OciLinuxResources["devices"] } {
+export function resourcesFromOci(input: unknown): {
+  /** The limits, ready for {@link applyResources}. */
+  limits: ResourceLimits;
+  /** The device rules, for {@link DevicePolicy.fromOciDevices}. */
+  devices: OciLinuxResources["devices"];
+} {
   const parsed = ociLinuxResourcesSchema().safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -5,12 +5,13 @@ import type { Pressure } from "../runtime/codecs/index.js";
 import { CgroupError, CgroupIoError } from "../runtime/errors.js";
 import { openSnapshot, type SnapshotCost, type SnapshotFiles, type SnapshotGroup } from "../runtime/snapshot.js";
 
-/** @public */
+/** Memory use of a group (v2 memory.*, or v1 memory.*_in_bytes). @public */
 export interface MemoryUsage {
   /** Bytes in use now. */
   readonly current: bigint;
   /** Highest usage seen, where the kernel tracks it (v2 memory.peak, v1 max_usage_in_bytes). */
   readonly peak?: bigint;
+  /** The hard limit in bytes (v2 memory.max, v1 memory.limit_in_bytes). */
   readonly max: bigint | "max";
   /** Swap in use, where accounted. */
   readonly swap?: bigint;
@@ -18,37 +19,61 @@ export interface MemoryUsage {
   readonly oomKills: bigint;
 }
 
-/** @public */
+/** CPU time of a group (v2 cpu.stat, or v1 cpuacct.usage, cpuacct.stat and cpu.stat), in microseconds. @public */
 export interface CpuUsage {
+  /** Total CPU time used. */
   readonly usageUsec: bigint;
+  /** Of it, in user mode (v1: from USER_HZ ticks, so 10 ms steps). */
   readonly userUsec?: bigint;
+  /** Of it, in the kernel (v1: 10 ms steps, as userUsec). */
   readonly systemUsec?: bigint;
+  /** Periods in which the CFS quota throttled the group. */
   readonly throttledPeriods?: bigint;
+  /** Time the group spent throttled. */
   readonly throttledUsec?: bigint;
 }
 
-/** @public */
+/** Task count of a group (pids.current, pids.max, pids.peak). @public */
 export interface PidsUsage {
+  /** Tasks in the group and its descendants now. */
   readonly current: bigint;
+  /** The limit. */
   readonly max: bigint | "max";
+  /** Most tasks held at once, where the kernel tracks it. */
   readonly peak?: bigint;
 }
 
-/** @public */
+/** Block I/O of a group summed over its devices (v2 io.stat, v1 blkio.throttle.io_service*_recursive). @public */
 export interface IoUsage {
+  /** Bytes read. */
   readonly readBytes: bigint;
+  /** Bytes written. */
   readonly writeBytes: bigint;
+  /** Read operations. */
   readonly readOps: bigint;
+  /** Write operations. */
   readonly writeOps: bigint;
 }
 
 /** A group's usage; a controller the group has no hierarchy for is absent. @public */
 export interface UsageSnapshot {
+  /** Memory use. */
   readonly memory?: MemoryUsage;
+  /** CPU time. */
   readonly cpu?: CpuUsage;
+  /** Task count. */
   readonly pids?: PidsUsage;
+  /** Block I/O. */
   readonly io?: IoUsage;
-  readonly pressure?: { readonly cpu?: Pressure; readonly memory?: Pressure; readonly io?: Pressure };
+  /** Pressure stall information (cgroup v2 only). */
+  readonly pressure?: {
+    /** cpu.pressure. */
+    readonly cpu?: Pressure;
+    /** memory.pressure. */
+    readonly memory?: Pressure;
+    /** io.pressure. */
+    readonly io?: Pressure;
+  };
 }
 
 const sum = (values: Iterable<bigint | undefined>) => [...values].reduce<bigint>((a, b) => a + (b ?? 0n), 0n);
@@ -195,9 +220,11 @@ function assembleUsage(files: UsageFiles, reading: SnapshotGroup<unknown, UsageF
 
 /** One group in a usage snapshot refresh. @public */
 export interface GroupUsage {
+  /** The group, as given. */
   readonly group: Cgroup;
   /** The group was removed (its usage is then undefined). */
   readonly gone: boolean;
+  /** What was read, when it could be. */
   readonly usage?: UsageSnapshot;
   /** Why this group's usage could not be read (a required file failed); the other groups are unaffected. */
   readonly error?: CgroupError;
@@ -209,9 +236,18 @@ export interface GroupUsage {
  * @public
  */
 export interface UsageSnapshotReader {
+  /** The groups, in the order given. */
   readonly groups: readonly Cgroup[];
-  refresh(): Promise<{ readonly groups: readonly GroupUsage[]; readonly cost: SnapshotCost }>;
+  /** Read every group's files once more. */
+  refresh(): Promise<{
+    /** Each group's usage, in order. */
+    readonly groups: readonly GroupUsage[];
+    /** What the refresh cost. */
+    readonly cost: SnapshotCost;
+  }>;
+  /** Close every file; idempotent. */
   close(): void;
+  /** {@link UsageSnapshotReader.close}, for `using`. */
   [Symbol.dispose](): void;
 }
 

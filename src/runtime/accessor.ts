@@ -13,11 +13,17 @@ export type FileAccess = "ro" | "rw" | "wo";
 export interface FileMeta {
   /** File name, or its template (`hugetlb.<size>.max`). */
   readonly file: string;
+  /** The cgroup version whose hierarchy holds the file. */
   readonly version: "v1" | "v2";
+  /** Controller name (`core` for the cgroup.* files). */
   readonly controller: string;
+  /** Read-only, read-write or write-only. */
   readonly access: FileAccess;
+  /** Which groups have the file: the root, every other group, or all. */
   readonly where: FileWhere;
+  /** Name of the codec that parses and formats it (the keys of {@link codecs}). */
   readonly codec: string;
+  /** Unit of its numbers (`bytes`, `usec`...), where the spec names one. */
   readonly unit?: string;
   /** Kernel version the file appeared in, where known. */
   readonly kernel?: string;
@@ -30,7 +36,9 @@ export abstract class ControlFile {
     readonly dir: string,
     /** The file name on disk (template parameters filled in). */
     readonly name: string,
+    /** What the spec says about the file. */
     readonly meta: FileMeta,
+    /** The filesystem seam every read and write goes through (a fake one in tests). */
     protected readonly fs: CgroupFs,
   ) {}
 
@@ -52,7 +60,14 @@ export abstract class ControlFile {
 
 /** A control file that can be read. @public */
 export class ReadableFile<R> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly readCodec: Codec<R, never>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    /** Parses the kernel's text into `R`. */
+    protected readonly readCodec: Codec<R, never>,
+  ) {
     super(dir, name, meta, fs);
   }
 
@@ -61,6 +76,7 @@ export class ReadableFile<R> extends ControlFile {
     return this.fs.readFile(this.path);
   }
 
+  /** {@link ReadableFile.readRaw}, synchronously. */
   readRawSync(): string {
     return this.fs.readFileSync(this.path);
   }
@@ -75,6 +91,7 @@ export class ReadableFile<R> extends ControlFile {
     return this.readCodec.parse(await this.fs.readFile(this.path), this.name);
   }
 
+  /** {@link ReadableFile.read}, synchronously. */
   readSync(): R {
     return this.readCodec.parse(this.fs.readFileSync(this.path), this.name);
   }
@@ -85,7 +102,15 @@ export class ReadOnlyFile<R> extends ReadableFile<R> {}
 
 /** A control file that can be read and written. @public */
 export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, readCodec: Codec<R, never>, protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    readCodec: Codec<R, never>,
+    /** Validates and formats a `W` into the text the kernel accepts. */
+    protected readonly writeCodec: Codec<unknown, W>,
+  ) {
     super(dir, name, meta, fs, readCodec);
   }
 
@@ -94,6 +119,7 @@ export class ReadWriteFile<R, W = R> extends ReadableFile<R> {
     await this.fs.writeFile(this.path, this.format(value));
   }
 
+  /** `write`, synchronously. */
   writeSync(value: W): void {
     this.fs.writeFileSync(this.path, this.format(value));
   }
@@ -150,14 +176,23 @@ const RESTORE_FROM_KEY: Readonly<Record<string, string>> = { "memory.oom_control
 
 /** A write-only control file (`cgroup.kill`, `memory.reclaim`). @public */
 export class WriteOnlyFile<W> extends ControlFile {
-  constructor(dir: string, name: string, meta: FileMeta, fs: CgroupFs, protected readonly writeCodec: Codec<unknown, W>) {
+  constructor(
+    dir: string,
+    name: string,
+    meta: FileMeta,
+    fs: CgroupFs,
+    /** Validates and formats a `W` into the text the kernel accepts. */
+    protected readonly writeCodec: Codec<unknown, W>,
+  ) {
     super(dir, name, meta, fs);
   }
 
+  /** Validate, format and write with one `write(2)`. Invalid values never reach the kernel. */
   async write(value: W): Promise<void> {
     await this.fs.writeFile(this.path, this.format(value));
   }
 
+  /** `write`, synchronously. */
   writeSync(value: W): void {
     this.fs.writeFileSync(this.path, this.format(value));
   }
@@ -179,6 +214,7 @@ export abstract class ControllerAccessor {
   constructor(
     /** The cgroup directory in this controller's hierarchy. */
     readonly dir: string,
+    /** The filesystem seam every read and write goes through (a fake one in tests). */
     protected readonly fs: CgroupFs,
   ) {}
 }

@@ -1,5 +1,5 @@
 // A codec turns kernel text into typed values and back.
-import { InvalidValueError } from "./errors.js";
+import { InvalidValueError, type ParseError } from "./errors.js";
 
 /**
  * Parses what the kernel prints and formats what it accepts.
@@ -9,7 +9,9 @@ import { InvalidValueError } from "./errors.js";
 export interface Codec<R, W = R> {
   /** The codec's name in the spec's closed list. */
   readonly name: string;
+  /** Kernel text to a value; throws {@link ParseError} naming `file` when the text does not fit. */
   parse(text: string, file?: string): R;
+  /** A value to the one line the kernel accepts; throws {@link InvalidValueError} naming `file` first. */
   format(value: W, file?: string): string;
 }
 

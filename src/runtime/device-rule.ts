@@ -14,9 +14,13 @@ export type DeviceType = "a" | "b" | "c";
  * @public
  */
 export interface DeviceRule {
+  /** `c` (character), `b` (block) or `a` (all devices). */
   readonly type: DeviceType;
+  /** Major number, or `*` for any. */
   readonly major: number | "*";
+  /** Minor number, or `*` for any. */
   readonly minor: number | "*";
+  /** A non-empty subset of `rwm`: read, write, mknod. */
   readonly access: string;
 }
 

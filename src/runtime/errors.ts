@@ -13,8 +13,11 @@ export class CgroupError extends Error {
 
 /** A value was refused before any syscall: out of range, malformed, not one line. @public */
 export class InvalidValueError extends CgroupError {
+  /** The control file (or option) the value was meant for; undefined for a bare value. */
   readonly file: string | undefined;
+  /** The refused value, as given. */
   readonly value: unknown;
+  /** Why it was refused, in words. */
   readonly reason: string;
   constructor(file: string | undefined, value: unknown, reason: string) {
     super("ERR_INVALID_VALUE", `${file ?? "value"}: invalid value ${showValue(value)}: ${reason}`);
@@ -26,8 +29,11 @@ export class InvalidValueError extends CgroupError {
 
 /** Text read from the kernel did not match the file's format. @public */
 export class ParseError extends CgroupError {
+  /** The control file the text came from; undefined for bare text. */
   readonly file: string | undefined;
+  /** The text that did not parse. */
   readonly text: string;
+  /** What was expected, in words. */
   readonly reason: string;
   constructor(file: string | undefined, text: string, reason: string) {
     super("ERR_PARSE", `${file ?? "value"}: cannot parse ${showValue(text)}: ${reason}`);
@@ -39,7 +45,9 @@ export class ParseError extends CgroupError {
 
 /** A group name or path that could escape its hierarchy or is not a valid cgroup name. @public */
 export class InvalidNameError extends CgroupError {
+  /** The refused name or path. */
   readonly group: string;
+  /** Why it was refused, in words. */
   readonly reason: string;
   constructor(group: string, reason: string) {
     super("ERR_INVALID_NAME", `invalid cgroup name ${showValue(group)}: ${reason}`);
@@ -50,9 +58,13 @@ export class InvalidNameError extends CgroupError {
 
 /** A syscall on cgroupfs failed; `code` is the errno name. @public */
 export class CgroupIoError extends CgroupError {
+  /** The operation that failed (`write`, `read`, `mkdir`, `rmdir`...). */
   readonly op: string;
+  /** The file or directory it ran on. */
   readonly path: string;
+  /** The errno name (`EBUSY`), also in `code`. */
   readonly errno: string;
+  /** The text written, for a failed write. */
   readonly value: string | undefined;
   constructor(op: string, path: string, errno: string, value?: string, cause?: unknown) {
     const what = value === undefined ? "" : ` value ${showValue(value)}`;

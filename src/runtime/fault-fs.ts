@@ -7,7 +7,9 @@ export type FsOp = "read" | "write" | "mkdir" | "rmdir" | "readdir" | "stat" | "
 
 /** One call made through a {@link FaultInjectingFs}. @public */
 export interface FsLogEntry {
+  /** The CgroupFs method called. */
   readonly op: FsOp;
+  /** The path it was called on. */
   readonly path: string;
   /** The text of a write. */
   readonly data?: string;
@@ -17,6 +19,7 @@ export interface FsLogEntry {
 
 /** Which calls a fault hits and how. @public */
 export interface FaultSpec {
+  /** The CgroupFs method to fail. */
   readonly op: FsOp;
   /**
    * A string matches a path equal to it or ending in `/` + it (`"devices.allow"` matches that
@@ -99,6 +102,7 @@ export class FaultInjectingFs implements CgroupFs {
     return this.entries.filter((e) => e.op === "write" && e.injected === undefined);
   }
 
+  /** Forget the calls logged so far (the faults still pending stay). */
   clearLog(): void {
     this.entries.length = 0;
   }
@@ -122,41 +126,49 @@ export class FaultInjectingFs implements CgroupFs {
     if (injected !== undefined) throw new CgroupIoError(op, path, injected, data);
   }
 
+  /** {@inheritDoc CgroupFs.readFile} */
   async readFile(path: string): Promise<string> {
     this.enter("read", path);
     return this.inner.readFile(path);
   }
 
+  /** {@inheritDoc CgroupFs.readFileSync} */
   readFileSync(path: string): string {
     this.enter("read", path);
     return this.inner.readFileSync(path);
   }
 
+  /** {@inheritDoc CgroupFs.writeFile} */
   async writeFile(path: string, data: string): Promise<void> {
     this.enter("write", path, data);
     return this.inner.writeFile(path, data);
   }
 
+  /** {@inheritDoc CgroupFs.writeFileSync} */
   writeFileSync(path: string, data: string): void {
     this.enter("write", path, data);
     this.inner.writeFileSync(path, data);
   }
 
+  /** {@inheritDoc CgroupFs.mkdir} */
   async mkdir(path: string): Promise<void> {
     this.enter("mkdir", path);
     return this.inner.mkdir(path);
   }
 
+  /** {@inheritDoc CgroupFs.rmdir} */
   async rmdir(path: string): Promise<void> {
     this.enter("rmdir", path);
     return this.inner.rmdir(path);
   }
 
+  /** {@inheritDoc CgroupFs.readdir} */
   async readdir(path: string): Promise<CgroupDirEntry[]> {
     this.enter("readdir", path);
     return this.inner.readdir(path);
   }
 
+  /** {@inheritDoc CgroupFs.stat} */
   async stat(path: string): Promise<CgroupStat | undefined> {
     try {
       this.enter("stat", path);
@@ -167,6 +179,7 @@ export class FaultInjectingFs implements CgroupFs {
     return this.inner.stat(path);
   }
 
+  /** {@inheritDoc CgroupFs.chown} */
   async chown(path: string, uid: number, gid: number): Promise<void> {
     this.enter("chown", path);
     return this.inner.chown(path, uid, gid);

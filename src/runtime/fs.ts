@@ -5,17 +5,23 @@ import { CgroupIoError } from "./errors.js";
 
 /** A directory entry of a cgroup directory. @public */
 export interface CgroupDirEntry {
+  /** The entry's name, without the directory. */
   readonly name: string;
+  /** A directory (a child group), not a control file. */
   readonly isDirectory: boolean;
 }
 
 /** File status as cgroupkit needs it. @public */
 export interface CgroupStat {
+  /** A directory (a cgroup), as lstat sees it. */
   readonly isDirectory: boolean;
+  /** A symbolic link: never followed, so a group path cannot be redirected. */
   readonly isSymbolicLink: boolean;
   /** Permission bits (`mode & 0o7777`). */
   readonly mode: number;
+  /** Owner user id (delegation chowns a group to its user). */
   readonly uid: number;
+  /** Owner group id. */
   readonly gid: number;
 }
 
@@ -26,15 +32,23 @@ export interface CgroupStat {
  * @public
  */
 export interface CgroupFs {
+  /** The whole file as the kernel printed it. */
   readFile(path: string): Promise<string>;
+  /** {@link CgroupFs.readFile}, synchronously. */
   readFileSync(path: string): string;
+  /** One `write(2)` of `data` to an existing file (never created, never truncated). */
   writeFile(path: string, data: string): Promise<void>;
+  /** {@link CgroupFs.writeFile}, synchronously. */
   writeFileSync(path: string, data: string): void;
+  /** Create one group directory (the kernel fills in its control files). */
   mkdir(path: string): Promise<void>;
+  /** Remove one empty group directory (its control files go with it). */
   rmdir(path: string): Promise<void>;
+  /** The entries of a group directory: its control files and child groups. */
   readdir(path: string): Promise<CgroupDirEntry[]>;
   /** lstat; `undefined` when the path does not exist. */
   stat(path: string): Promise<CgroupStat | undefined>;
+  /** lchown: hand a file or group to a user (delegation); links are not followed. */
   chown(path: string, uid: number, gid: number): Promise<void>;
   /**
    * The filesystem type (`statfs(2)` f_type) of the filesystem holding `path`. Optional: where a filesystem
@@ -65,6 +79,7 @@ export class NodeCgroupFs implements CgroupFs {
     return this.readFileSync(path);
   }
 
+  /** {@inheritDoc CgroupFs.readFileSync} */
   readFileSync(path: string): string {
     try {
       // Node has a one-call native path for utf8 only; the kernel prints ASCII, so the rare other byte re-reads as latin1.
@@ -75,6 +90,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.writeFile} */
   async writeFile(path: string, data: string): Promise<void> {
     const bytes = Buffer.from(data, "latin1");
     let handle: fsp.FileHandle | undefined;
@@ -89,6 +105,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.writeFileSync} */
   writeFileSync(path: string, data: string): void {
     const bytes = Buffer.from(data, "latin1");
     let fd: number | undefined;
@@ -103,6 +120,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.mkdir} */
   async mkdir(path: string): Promise<void> {
     try {
       await fsp.mkdir(path);
@@ -111,6 +129,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.rmdir} */
   async rmdir(path: string): Promise<void> {
     try {
       await fsp.rmdir(path);
@@ -122,6 +141,7 @@ export class NodeCgroupFs implements CgroupFs {
   // Served synchronously, as reads are: a cgroupfs lookup or listing is kernfs walking memory it holds
   // (never a disk), far cheaper than the thread-pool round trip of fs.promises (name resolution and
   // removal make one per path level and per directory).
+  /** {@inheritDoc CgroupFs.readdir} */
   async readdir(path: string): Promise<CgroupDirEntry[]> {
     try {
       const entries = nodeFs.readdirSync(path, { withFileTypes: true });
@@ -131,6 +151,7 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
+  /** {@inheritDoc CgroupFs.stat} */
   async stat(path: string): Promise<CgroupStat | undefined> {
     // throwIfNoEntry: false spares building an exception for the common "not there" answer.
     let s: nodeFs.Stats | undefined;
@@ -143,6 +164,7 @@ export class NodeCgroupFs implements CgroupFs {
     return { isDirectory: s.isDirectory(), isSymbolicLink: s.isSymbolicLink(), mode: s.mode & 0o7777, uid: s.uid, gid: s.gid };
   }
 
+  /** {@inheritDoc CgroupFs.chown} */
   async chown(path: string, uid: number, gid: number): Promise<void> {
     try {
       await fsp.lchown(path, uid, gid);

@@ -16,12 +16,14 @@ export type SnapshotValues<F extends SnapshotFiles> = { readonly [K in keyof F]?
 
 /** One group in one refresh. @public */
 export interface SnapshotGroup<G, F extends SnapshotFiles> {
+  /** The group as it was given to openSnapshot. */
   readonly group: G;
   /**
    * The group is gone (its directory was removed: ENOENT, ENODEV or ESRCH). Its files are closed
    * and it stays gone in later refreshes; `values` is empty.
    */
   readonly gone: boolean;
+  /** Each file's parsed value by key; a missing or failed file has none. */
   readonly values: SnapshotValues<F>;
   /** Keys whose file this group does not have (no hierarchy for it, or the kernel does not show it). */
   readonly missing: ReadonlyArray<keyof F & string>;
@@ -43,7 +45,9 @@ export interface SnapshotCost {
 
 /** One refresh: every group, in the order given. @public */
 export interface SnapshotReading<G, F extends SnapshotFiles> {
+  /** Each group's values. */
   readonly groups: ReadonlyArray<SnapshotGroup<G, F>>;
+  /** What the refresh cost. */
   readonly cost: SnapshotCost;
 }
 
@@ -52,6 +56,7 @@ export interface SnapshotReading<G, F extends SnapshotFiles> {
  * @public
  */
 export interface Snapshot<G, F extends SnapshotFiles> {
+  /** The groups, in the order given. */
   readonly groups: readonly G[];
   /** Read every file once more and parse it with its spec codec. */
   refresh(): Promise<SnapshotReading<G, F>>;
@@ -59,6 +64,7 @@ export interface Snapshot<G, F extends SnapshotFiles> {
   readonly lastCost: SnapshotCost | undefined;
   /** Close every file; refresh afterwards is an error. Idempotent. */
   close(): void;
+  /** {@link Snapshot.close}, for `using`. */
   [Symbol.dispose](): void;
 }
 

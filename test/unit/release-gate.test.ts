@@ -8,7 +8,7 @@ import { readPendingChangesets } from "../../codegen/release/changesets.js";
 import { ReleaseError } from "../../codegen/release/common.js";
 import { compareApis, type CompatResult } from "../../codegen/release/compat.js";
 import { assess, baselineVersion } from "../../codegen/release/gate.js";
-import { packProblems } from "../../codegen/release/pack-check.js";
+import { packProblems, sourceMapProblems } from "../../codegen/release/pack-check.js";
 import { compareVersions, nextVersion, specVersionProblems } from "../../codegen/release/spec-versions.js";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -214,7 +214,7 @@ describe("versions", () => {
 
 describe("pack contents", () => {
   const pkg = { exports: { ".": { types: "./dist/src/index.d.ts", default: "./dist/src/index.js" }, "./manifest.json": "./generated/manifest.json" }, bin: { cgroupkit: "./dist/src/cli/main.js" } };
-  const good = ["package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/generated/index.js", "dist/generated/index.d.ts", "generated/manifest.json", "dist/src/cli/main.js"];
+  const good = ["package.json", "LICENSE", "dist/src/index.js", "dist/src/index.d.ts", "dist/generated/index.js", "dist/generated/index.d.ts", "generated/manifest.json", "dist/src/cli/main.js"];
 
   it("accepts the library, its types, the manifest and the CLI", () => {
     expect(packProblems(pkg, good)).toEqual([]);
@@ -230,5 +230,27 @@ describe("pack contents", () => {
         "must not be in the package: test/unit/x.test.ts",
       ].sort(),
     );
+  });
+
+  it("refuses a script that would run in a consumer's install, and a package without LICENSE", () => {
+    const withPrepare = { ...pkg, scripts: { build: "tsc", prepare: "npm run build", prepack: "npm run build" } };
+    expect(packProblems(withPrepare, good.filter((f) => f !== "LICENSE")).sort()).toEqual(
+      ["missing from the package: LICENSE", `package.json: a "prepare" script runs in consumers' installs; ship built files instead`].sort(),
+    );
+  });
+
+  it("finds source maps whose sources are neither embedded nor shipped", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-maps-"));
+    try {
+      fs.mkdirSync(path.join(root, "dist/src"), { recursive: true });
+      fs.mkdirSync(path.join(root, "src"), { recursive: true });
+      fs.writeFileSync(path.join(root, "dist/src/a.js.map"), JSON.stringify({ version: 3, sources: ["../../src/a.ts"], sourcesContent: ["export {};"], mappings: "" }));
+      fs.writeFileSync(path.join(root, "dist/src/b.js.map"), JSON.stringify({ version: 3, sources: ["../../src/b.ts"], mappings: "" }));
+      fs.writeFileSync(path.join(root, "dist/src/c.js.map"), JSON.stringify({ version: 3, sources: ["../../src/c.ts"], mappings: "" }));
+      const files = ["dist/src/a.js.map", "dist/src/b.js.map", "dist/src/c.js.map", "src/c.ts"];
+      expect(sourceMapProblems(root, files)).toEqual(["dist/src/b.js.map: source map points at ../../src/b.ts, which the package neither embeds nor ships"]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

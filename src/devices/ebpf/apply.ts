@@ -26,12 +26,19 @@ const KERNFS_ROOT_INO = 1;
 
 /** The bpf(2) operations the apply path uses; tests wrap them to inject faults. @internal */
 export interface BpfDeviceOps {
+  /** BPF_PROG_LOAD of a device program. */
   load(bytecode: Buffer, name: string): bpf.LoadedProgram;
+  /** BPF_PROG_ATTACH to a cgroup directory fd. */
   attach(cgroupFd: number, progFd: number, flags: number, replaceFd: number | undefined, target: string): void;
+  /** BPF_PROG_DETACH from a cgroup directory fd. */
   detach(cgroupFd: number, progFd: number, target: string): void;
+  /** BPF_PROG_QUERY of the programs attached to the group itself. */
   query(cgroupFd: number, target: string): bpf.BpfQueryResult;
+  /** BPF_PROG_GET_FD_BY_ID. */
   fdById(id: number): number;
+  /** BPF_OBJ_GET_INFO_BY_FD of a program. */
   info(progFd: number): bpf.BpfProgramInfo;
+  /** close(2) of a program fd. */
   close(fd: number): void;
 }
 
@@ -54,7 +61,9 @@ export interface V2DeviceOptions {
 
 /** One device program attached to a group. @public */
 export interface V2DeviceProgram {
+  /** The kernel's program id. */
   readonly id: number;
+  /** The name it was loaded with. */
   readonly name: string;
   /** The kernel's tag (hash) of the program. */
   readonly tag: string;
@@ -86,6 +95,7 @@ export interface V2ApplyResult {
   readonly program: CompiledDeviceFilter;
   /** The verifier's log (level 1) and its "processed N insns" count. */
   readonly verifierLog: string;
+  /** Instructions the verifier walked, where the log says. */
   readonly verifierProcessedInsns: number | undefined;
 }
 

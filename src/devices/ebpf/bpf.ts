@@ -48,9 +48,9 @@ export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
 export const BPF_CGROUP_DEVICE = 6;
 /** Attach flags. @public */
 export const BPF_F_ALLOW_OVERRIDE = 1;
-/** @public */
+/** Attach flag: the group may hold several programs, all of which must allow an access. @public */
 export const BPF_F_ALLOW_MULTI = 2;
-/** @public */
+/** Attach flag: the new program replaces the one given by fd, in one step (no unfiltered gap). @public */
 export const BPF_F_REPLACE = 4;
 /** BPF_OBJ_NAME_LEN: program names hold at most 15 bytes plus NUL. @internal */
 export const BPF_OBJ_NAME_LEN = 16;
@@ -146,6 +146,7 @@ export function closeFd(fd: number): void {
 
 /** A loaded program: its fd (the caller closes it) and the verifier's report. @beta */
 export interface LoadedProgram {
+  /** The program's file descriptor. */
   readonly fd: number;
   /** The verifier log at level 1. */
   readonly verifierLog: string;
@@ -268,15 +269,19 @@ export function programFdById(id: number): number {
 
 /** What BPF_OBJ_GET_INFO_BY_FD reports about a program. @public */
 export interface BpfProgramInfo {
+  /** Program type number (BPF_PROG_TYPE_CGROUP_DEVICE is 15). */
   readonly type: number;
+  /** The kernel's id of the program. */
   readonly id: number;
   /** The kernel's hash of the translated program, hex. */
   readonly tag: string;
+  /** The name it was loaded with (at most 15 bytes). */
   readonly name: string;
   /** Instructions after the kernel's rewriting (xlated_prog_len / 8). */
   readonly xlatedInsns: number;
   /** Instructions the verifier processed (kernel 5.16+). */
   readonly verifiedInsns: number | undefined;
+  /** Uid of the process that loaded it. */
   readonly createdByUid: number;
   /** Nanoseconds since boot at load time. */
   readonly loadTime: bigint;

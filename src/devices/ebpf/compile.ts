@@ -22,6 +22,7 @@ import { DEVCG, encodeInsns, type BpfInsn } from "./insn.js";
 export interface DeviceFilterPolicy {
   /** true: every device is allowed except the exceptions (v1 "default allow"); false: the reverse. */
   readonly defaultAllow: boolean;
+  /** The rules that reverse the default for the devices they match. */
   readonly exceptions: readonly DeviceRule[];
 }
 

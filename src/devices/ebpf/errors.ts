@@ -28,10 +28,13 @@ const HINTS: Record<string, string> = {
  * @public
  */
 export class BpfError extends CgroupError {
+  /** The bpf(2) command that failed (`BPF_PROG_LOAD`...). */
   readonly command: BpfCommandName;
+  /** The errno name, also in `code`. */
   readonly errno: string;
   /** The target: a cgroup directory or a program id, when the call had one. */
   readonly target: string | undefined;
+  /** The verifier's log, for a refused load. */
   readonly verifierLog: string | undefined;
   constructor(command: BpfCommandName, errno: string, options: { target?: string; verifierLog?: string; detail?: string } = {}) {
     const where = options.target ? ` on ${options.target}` : "";

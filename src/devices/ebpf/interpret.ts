@@ -8,7 +8,9 @@ import { BPF, DEVCG, disassemble, type BpfInsn } from "./insn.js";
 export interface DeviceFilterContext {
   /** `(access << 16) | type`, see {@link deviceFilterContext}. */
   readonly accessType: number;
+  /** The device's major number. */
   readonly major: number;
+  /** The device's minor number. */
   readonly minor: number;
 }
 
@@ -39,6 +41,7 @@ const REGISTERS = { state: new Uint8Array(11), hi: new Uint32Array(11), lo: new 
 
 /** Errors the interpreter raises for programs the verifier would refuse or that misbehave. @beta */
 export class DeviceFilterRuntimeError extends Error {
+  /** Index of the instruction that failed. */
   readonly pc: number;
   constructor(pc: number, insn: BpfInsn | undefined, reason: string) {
     super(`eBPF insn ${pc}${insn ? ` (${disassemble(insn, pc)})` : ""}: ${reason}`);

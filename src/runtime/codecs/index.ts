@@ -50,7 +50,15 @@ export interface Codecs {
     value?: ScalarKind;
   }): Codec<Readonly<Record<string, KeyedValues<K, V>>>, Readonly<Record<string, Readonly<Record<string, V>>>>>;
   /** `MAJ:MIN value` lines and the `default value` line (`io.weight`, v1 `blkio.throttle.*_device`). */
-  deviceValues<V = bigint>(o?: { value?: ScalarKind }): Codec<Readonly<Record<string, V>>, { readonly device: string; readonly value: V }>;
+  deviceValues<V = bigint>(o?: { value?: ScalarKind }): Codec<
+    Readonly<Record<string, V>>,
+    {
+      /** `major:minor`, or `default`. */
+      readonly device: string;
+      /** The value for that device. */
+      readonly value: V;
+    }
+  >;
   /** Pressure stall information; a write registers a trigger (`some 150000 1000000`). */
   psi(): Codec<Pressure, PressureTrigger>;
   /** Newline-separated pids (`cgroup.procs`, `tasks`); a write moves one pid. */
@@ -64,7 +72,15 @@ export interface Codecs {
   /** cpu/memory-node lists (`0-3,5`), expanded to a sorted unique array; a write compacts an array or checks a list string. */
   rangeList(): Codec<number[], readonly number[] | string>;
   /** `cgroup.subtree_control`: reads the enabled names; a write enables and disables (`+cpu -io`). */
-  subtreeControl(): Codec<string[], { readonly enable?: readonly string[]; readonly disable?: readonly string[] }>;
+  subtreeControl(): Codec<
+    string[],
+    {
+      /** Controllers to turn on for the children (`+name`). */
+      readonly enable?: readonly string[];
+      /** Controllers to turn off (`-name`). */
+      readonly disable?: readonly string[];
+    }
+  >;
   /** v1 device rules (`c 1:3 rwm`); a write is one rule. */
   deviceRules(): Codec<DeviceRule[], DeviceRule | string>;
   /** v1 blkio statistics (`8:0 Read 12` … `Total 15`). Read-only. */

@@ -4,9 +4,13 @@ import { checkBigint, decimalToken, invalid, nonEmptyLines, parseFail, spaceSepa
 
 /** One PSI line: stall percentages over 10 s, 60 s, 300 s, and total stall time in microseconds. @public */
 export interface PressureLine {
+  /** Percent of wall time stalled, averaged over the last 10 s. */
   readonly avg10: number;
+  /** The same over 60 s. */
   readonly avg60: number;
+  /** The same over 300 s. */
   readonly avg300: number;
+  /** Total stall time since the group was made, in microseconds. */
   readonly total: bigint;
 }
 
@@ -16,14 +20,19 @@ export interface PressureLine {
  * @public
  */
 export interface Pressure {
+  /** Time at least one task stalled. */
   readonly some?: PressureLine;
+  /** Time every non-idle task stalled at once. */
   readonly full?: PressureLine;
 }
 
 /** A PSI trigger: wake pollers when stall time exceeds `stallUs` within any `windowUs` window. @public */
 export interface PressureTrigger {
+  /** Which stall to watch: some tasks, or all at once. */
   readonly kind: "some" | "full";
+  /** Stall time, in microseconds, that fires the trigger. */
   readonly stallUs: bigint;
+  /** The window it is measured over, in microseconds (500 ms to 10 s). */
   readonly windowUs: bigint;
 }
 

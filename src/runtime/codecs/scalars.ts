@@ -30,7 +30,9 @@ export interface CpuMax {
 
 /** `cpu.max` as written: without a period the kernel keeps the current one. @public */
 export interface CpuMaxWrite {
+  /** Run time allowed per period, in microseconds, or "max" for no limit. */
   readonly quota: bigint | "max";
+  /** The period, in microseconds; the kernel keeps the current one when absent. */
   readonly period?: bigint;
 }
 

@@ -116,24 +116,30 @@ describe("rootless by ownership: uid 1000 inside a subtree root delegated with C
     const exec = await cgk("exec", work, "--", "cat", "/proc/self/cgroup");
     expect(exec, exec.stderr).toMatchObject({ status: 0, stdout: `0::/${work}\n` });
 
-    const run = await cgk("run", "--parent", `${top}/deleg`, "--name", "job", "--memory", "64M", "--pids", "40", "--allow-no-device-policy", "--", "sh", "-c", "cat /proc/self/cgroup; cat \"/sys/fs/cgroup/$(cut -d: -f3 /proc/self/cgroup)/memory.max\"");
-    expect(run, run.stderr).toMatchObject({ status: 0, stdout: `0::/${top}/deleg/job\n${64 * 1024 * 1024}\n` });
+    // Unprivileged, confinement is refused (its namespaces need CAP_SYS_ADMIN); --no-confine runs without it.
+    const refused = await cgk("run", "--parent", `${top}/deleg`, "--name", "job", "--allow-no-device-policy", "--", "true");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/^cgroupkit run: confinement \(the default\) needs root: .*--no-confine runs without it/);
+    // The command runs in the run's leaf (run-<pid>-<start>); the limits sit on the group above it.
+    const run = await cgk("run", "--no-confine", "--parent", `${top}/deleg`, "--name", "job", "--memory", "64M", "--pids", "40", "--allow-no-device-policy", "--", "sh", "-c", "cat /proc/self/cgroup; cat \"/sys/fs/cgroup/$(dirname $(cut -d: -f3 /proc/self/cgroup))/memory.max\"");
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^0::/${top}/deleg/job/run-\\d+-\\d+\n${64 * 1024 * 1024}\n$`));
     expect(run.stderr).toMatch(/cgroupkit run: .*\/deleg\/job exited 0: .* of 64\.0 MiB/);
     expect(fs.existsSync(path.join(delegDir, "job"))).toBe(false); // removed afterwards, by the user
     expect(tree(delegDir).sort()).toEqual(["session", "work"]);
   });
 
   it("run --memory confines the command: the OOM killer ends it inside the user's group", async () => {
-    const run = await cgk("run", "--parent", `${top}/deleg`, "--memory", "32M", "--memory-swap", "32M", "--allow-no-device-policy", "--", "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
+    const run = await cgk("run", "--no-confine", "--parent", `${top}/deleg`, "--memory", "32M", "--memory-swap", "32M", "--allow-no-device-policy", "--", "sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
     expect(run.stderr).toMatch(/killed by SIGKILL \(the OOM killer\).*OOM kills [1-9]/);
     expect(run.status).toBe(137);
   });
 
   it("a device policy cannot be enforced without privilege: refused by default, before anything is made", async () => {
     const before = tree(delegDir);
-    const run = await cgk("run", "--parent", `${top}/deleg`, "--memory", "64M", "--", "true");
+    const run = await cgk("run", "--no-confine", "--parent", `${top}/deleg`, "--memory", "64M", "--", "true");
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^cgroupkit run: device policy \(preset libvirt-lxc\): the device policy cannot be enforced without privilege: the cgroup2 eBPF device filter needs CAP_SYS_ADMIN, or CAP_BPF with CAP_NET_ADMIN, and uid 1000 has neither; refused rather than run without it \(--devices none runs the command without a device policy\)\n$/);
+    expect(run.stderr).toMatch(/^cgroupkit run: device policy \(preset libvirt-lxc\): the device policy cannot be enforced without privilege: the cgroup2 eBPF device filter needs CAP_SYS_ADMIN, or CAP_BPF with CAP_NET_ADMIN, and uid 1000 has neither; refused rather than run without it \(--allow-no-device-policy runs it without one where it cannot be enforced, and says so\)\n$/);
     expect(tree(delegDir)).toEqual(before);
     const lib = await libraryAsUser(`const cg = await lib.Cgroup.open(${JSON.stringify(`${top}/deleg/session`)}); await lib.applyDevicePolicy(cg, lib.devicePreset("libvirt-lxc")); out({ applied: true });`);
     expect(lib).toMatchObject({ threw: "DevicePolicyPrivilegeError", code: "ERR_DEVICE_PRIVILEGE" });

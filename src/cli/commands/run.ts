@@ -5,7 +5,7 @@ import type { ResourceLimits } from "../../resources/limits.js";
 import { readUsage, type UsageSnapshot } from "../../resources/usage.js";
 import { CgroupError } from "../../runtime/errors.js";
 import { UsageError, optionValue, type ParsedArgs } from "../args.js";
-import { groupArg, type CliContext } from "../context.js";
+import { CliError, groupArg, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, toJson } from "../output.js";
 import { parseSize } from "../values.js";
 import type { Verb } from "../verb.js";
@@ -250,7 +250,16 @@ export const runVerb: Verb = {
   ],
   async run(ctx: CliContext) {
     const request = runRequest(ctx.args);
-    if (request.confine) confinementTools(); // refused before anything on the host changes
+    // refused before anything on the host changes
+    if (request.confine) {
+      if ((process.geteuid?.() ?? 0) !== 0) {
+        throw new CliError(
+          "confinement (the default) needs root: its mount and cgroup namespaces need CAP_SYS_ADMIN. --no-confine runs without it " +
+            "(the command can then change the limits of the group it runs in, which you own); --user runs it in a scope of your systemd user manager",
+        );
+      }
+      confinementTools();
+    }
     const relay = new SignalRelay();
     let placement: RunPlacement | undefined;
     let recorder: EventRecorder | undefined;

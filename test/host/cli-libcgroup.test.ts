@@ -1,39 +1,23 @@
 // libcgroup's habits (cgcreate, cgset, cgget, cgexec, cgclassify, cgdelete) and the device-flag fixes, as a user
 // types them: the built CLI spawned as root on the host's real hierarchies. The libcgroup forms must leave the
 // same files as cgroupkit's own forms; every refused form must say what to type instead.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { hostFileName } from "../../src/cli/control-files.js";
+import { ensureBuilt, MAIN, spawnCollect, type Result } from "../support/cli.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(ROOT, "dist/cli/cgroupkit.cjs");
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 const usable = isRoot && layout !== undefined && layout.kind !== "none" && ["memory", "pids", "devices"].every((c) => layout && hierarchyFor(layout, c)?.mountPoint);
 const mountOf = (controller: string) => hierarchyFor(layout!, controller)!.mountPoint!;
 /** The memory limit file where this host binds memory (memory.limit_in_bytes on v1, memory.max on cgroup2). */
 const MEMORY_LIMIT = layout ? hostFileName(layout, "memory.max") : "memory.max";
 
-interface Result {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function cgk(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cgk = (...args: string[]): Promise<Result> => spawnCollect(process.execPath, [MAIN, ...args]);
 
 /** A usage error: exit 2, one line on stderr, nothing on stdout. */
 function expectRefused(r: Result, pattern: RegExp): void {
@@ -55,18 +39,6 @@ function raw(controller: string, group: string, file: string): string {
 /** /proc/PID/cgroup without the hierarchy ids, sorted: what a process's placement is. */
 function placementOf(text: string, prefix: string): string[] {
   return text.trim().split("\n").map((l) => l.slice(l.indexOf(":") + 1)).filter((l) => l.includes(prefix)).sort();
-}
-
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-      const p = path.join(dir, e.name);
-      return Math.max(m, e.isDirectory() ? newest(p) : /\.(ts|json)$/.test(e.name) ? fs.statSync(p).mtimeMs : 0);
-    }, 0);
-  const built = fs.existsSync(MAIN) ? fs.statSync(MAIN).mtimeMs : 0;
-  if (built >= Math.max(newest(path.join(ROOT, "src")), newest(path.join(ROOT, "generated")))) return;
-  const r = spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0 || !fs.existsSync(MAIN)) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }
 
 function testParent(context: TestContext): string {

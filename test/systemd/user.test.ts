@@ -6,18 +6,14 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { spawnCollect, type Result } from "../support/cli.js";
 import { CGROUP_ROOT, TEST_UID, leftoverCgroupkitState, run, showUnit, testUser, userBusEnv, waitFor } from "./support/systemd.js";
 
 const PROJECT = path.resolve(import.meta.dirname, "../..");
-const MAIN = path.join(PROJECT, "dist/src/cli/main.js");
+const MAIN = path.join(PROJECT, "dist/cli/cgroupkit.cjs");
 const LIBRARY = path.join(PROJECT, "dist/src/index.js");
 const MANAGER = `user@${TEST_UID}.service`;
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * argv as uid 1000, from the suite's cgroup (ci.service, root's) with no session variables: what `su`
@@ -26,15 +22,7 @@ interface Result {
 function asUser(argv: readonly string[]): Promise<Result> {
   const user = testUser();
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: "/tmp", CI: "true", NO_COLOR: "1", LANG: "C" };
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: PROJECT, env, uid: user.uid, gid: user.gid, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return spawnCollect(argv[0]!, argv.slice(1), { env, uid: user.uid, gid: user.gid });
 }
 const cgk = (...args: string[]) => asUser([process.execPath, MAIN, ...args]);
 const summaryOf = (stderr: string) => JSON.parse(stderr.trim().split("\n").pop()!) as Record<string, any>;

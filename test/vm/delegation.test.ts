@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
+import { spawnCollect, type Result } from "../support/cli.js";
 import { testName } from "../support/host.js";
 import { cleanupGroups, enableAll, exited, procs, read, readWords, ROOT, spawnIn, track, until, write } from "./support/v2.js";
 
@@ -15,12 +16,6 @@ const LIBRARY = path.join(PROJECT, "dist/src/index.js");
 const UID = 1000;
 const CONTROLLERS = ["cpu", "memory", "pids"];
 
-interface Result {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 let top: string; // test-owned, root's: /sys/fs/cgroup/<top>
 let topDir: string;
@@ -30,17 +25,8 @@ const background: ReturnType<typeof spawn>[] = [];
 
 /** Run argv as uid 1000, started inside `dir` (root puts it there, then drops to the user, as a session manager would). */
 function asUser(dir: string, argv: readonly string[], input = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const script = 'echo $$ > "$0/cgroup.procs" || exit 97; exec setpriv --reuid 1000 --regid 1000 --clear-groups "$@"';
-    const child = spawn("/bin/sh", ["-c", script, dir, ...argv], { cwd: PROJECT, env: { ...process.env, HOME: process.env.TMPDIR ?? "/tmp" }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  const script = 'echo $$ > "$0/cgroup.procs" || exit 97; exec setpriv --reuid 1000 --regid 1000 --clear-groups "$@"';
+  return spawnCollect("/bin/sh", ["-c", script, dir, ...argv], { env: { ...process.env, HOME: process.env.TMPDIR ?? "/tmp" }, input });
 }
 
 const cgk = (...args: string[]) => asUser(sessionDir, [process.execPath, MAIN, ...args]);

@@ -59,7 +59,13 @@ export class FaultInjectingFs implements CgroupFs {
   private readonly faults: ActiveFault[] = [];
   private readonly entries: FsLogEntry[] = [];
 
-  constructor(private readonly inner: CgroupFs) {}
+  /** Forwarded to the wrapped fs (absent when it has none); not logged and not injectable (FsOp lists the other calls). */
+  readonly statfs?: (path: string) => Promise<{ readonly type: number }>;
+
+  constructor(private readonly inner: CgroupFs) {
+    // Set only when the wrapped fs has it, so the property is absent (not undefined) otherwise.
+    if (inner.statfs) this.statfs = (path: string) => inner.statfs!(path);
+  }
 
   /** Register a fault. Returns `this` for chaining. */
   inject(spec: FaultSpec): this {
@@ -183,11 +189,5 @@ export class FaultInjectingFs implements CgroupFs {
   async chown(path: string, uid: number, gid: number): Promise<void> {
     this.enter("chown", path);
     return this.inner.chown(path, uid, gid);
-  }
-
-  /** Forwarded to the wrapped fs (absent when it has none); not logged and not injectable (FsOp lists the other calls). */
-  get statfs(): CgroupFs["statfs"] {
-    const inner = this.inner;
-    return inner.statfs && ((path: string) => inner.statfs!(path));
   }
 }

@@ -105,7 +105,7 @@ describe.runIf(usable).concurrent("libcgroup's forms and the device flags (spawn
     // CPU 4095 passes the codec (a range list) but no such CPU is online: the kernel refuses the second write.
     const r = await cgk("set", "-r", "pids.max=9", "-r", "cpuset.cpus=4095", g);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/cpuset\.cpus.*; the 1 files written before it were set back\n$/);
+    expect(r.stderr).toMatch(/cpuset\.cpus.*ERANGE; restored 1 earlier writes\n$/);
     expect(raw("pids", g, "pids.max")).toBe("5\n");
     if (cpus !== undefined) expect(raw("cpuset", g, "cpuset.cpus")).toBe(cpus);
   });

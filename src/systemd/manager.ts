@@ -71,6 +71,7 @@ export interface SystemdManager {
   startTransientUnit(name: string, mode: "fail" | "replace", properties: readonly UnitProperty[]): Promise<string>;
   /** StopUnit(name, mode) → the job's object path. */
   stopUnit(name: string, mode: "fail" | "replace"): Promise<string>;
+  /** ResetFailedUnit(name): forget a failed unit, so its name can be used again. */
   resetFailedUnit(name: string): Promise<void>;
   /** A property of the manager itself (org.freedesktop.systemd1.Manager), e.g. `ControlGroup`: the root of its cgroup subtree. */
   managerProperty(property: string): Promise<unknown>;
@@ -78,6 +79,7 @@ export interface SystemdManager {
   unitProperty(name: string, iface: string, property: string): Promise<unknown>;
   /** Wait for the job's JobRemoved signal until `deadline` (epoch ms). */
   waitForJob(job: string, deadline: number): Promise<JobResult>;
+  /** Close the bus connection. */
   close(): void;
 }
 

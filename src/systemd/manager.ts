@@ -32,9 +32,11 @@ const ADVICE: Readonly<Record<SystemdErrorKind, string>> = {
   "bus-error": "see journalctl -u dbus and the systemd journal",
 };
 
-/** A failure of the systemd driver: one clear line naming the unit and what to do. @internal */
+/** A failure of the systemd driver: one clear line naming the unit and what to do. @public */
 export class SystemdError extends CgroupError {
+  /** What went wrong. */
   readonly kind: SystemdErrorKind;
+  /** The unit it was about, when there was one. */
   readonly unit: string | undefined;
   /** The D-Bus error name, when systemd or the bus sent one. */
   readonly dbusName: string | undefined;

@@ -138,6 +138,7 @@ export class CgroupAttachError extends CgroupError {
  * @public
  */
 export class CgroupExistsError extends CgroupIoError {
+  /** The group's name. */
   readonly group: string;
   constructor(group: string, dir: string) {
     super("create", dir, "EEXIST");
@@ -346,7 +347,15 @@ export class Cgroup {
    * else has started using).
    * @throws {@link CgroupExistsError} when the group already exists in some hierarchy
    */
-  static async createExclusive(name: string, options: CgroupOptions = {}): Promise<{ readonly group: Cgroup; readonly createdParents: readonly string[] }> {
+  static async createExclusive(
+    name: string,
+    options: CgroupOptions = {},
+  ): Promise<{
+    /** The new group. */
+    readonly group: Cgroup;
+    /** Parent directories this call made, bottom-up. */
+    readonly createdParents: readonly string[];
+  }> {
     const { fs, layout, placements, handle } = await Cgroup.prepare(name, options);
     const made: string[] = [];
     const enabled: EnabledControllers[] = [];

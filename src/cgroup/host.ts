@@ -18,6 +18,7 @@ export const DEFAULT_DELEGATE_FILES: readonly string[] = ["cgroup.procs", "cgrou
 export interface HostInfo {
   /** systemd runs as PID 1: it owns the cgroup tree, so only a delegated subtree may be written directly. */
   readonly systemd: boolean;
+  /** The mounted hierarchies. */
   readonly layout: CgroupLayout;
   /** This process's own cgroup2 group (`/user.slice/…/session-2.scope`), when cgroup2 is mounted. */
   readonly ownCgroup: string | undefined;
@@ -29,7 +30,9 @@ export interface HostInfo {
 
 /** Whether a group's subtree is ours to write directly, and why. @public */
 export interface DelegationVerdict {
+  /** The subtree may be written directly. */
   readonly delegated: boolean;
+  /** Why, in words for a message. */
   readonly reason: string;
 }
 
@@ -39,9 +42,11 @@ export interface TargetInfo {
   readonly dir: string;
   /** The deepest directory of the target's path that exists (the target itself when it exists). */
   readonly existingDir: string;
+  /** Whether the target group exists. */
   readonly exists: boolean;
   /** Controllers that can reach the target: `cgroup.controllers` of {@link TargetInfo.existingDir}. */
   readonly reachable: readonly string[];
+  /** Whether the target's subtree is ours to write. */
   readonly delegation: DelegationVerdict;
 }
 
@@ -106,7 +111,9 @@ export function chooseDriver(requested: "auto" | DriverChoice, host: Pick<HostIn
 
 /** Where {@link readHostInfo} and {@link inspectTarget} look. @public */
 export interface HostProbeOptions {
+  /** Where to read; default {@link nodeCgroupFs}. */
   readonly fs?: CgroupFs;
+  /** The layout, when already read; default {@link readCgroupLayout}. */
   readonly layout?: CgroupLayout;
   /** Default `process.geteuid()`. */
   readonly uid?: number;

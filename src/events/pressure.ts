@@ -30,7 +30,9 @@ export interface PressureOptions {
 export interface PressureEvent {
   /** The pressure file the trigger is on. */
   readonly path: string;
+  /** The resource that stalled. */
   readonly resource: PressureResource;
+  /** The trigger that fired, as written. */
   readonly trigger: PressureTrigger;
   /** The file's averages and totals, read right after the notification. */
   readonly pressure: Pressure;

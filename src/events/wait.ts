@@ -9,11 +9,15 @@ import { CgroupEventStream, type CgroupEventState, type WatchedGroup } from "./w
  * @public
  */
 export class WaitTimeoutError extends CgroupIoError {
+  /** The group's name. */
   readonly group: string;
   /** What was waited for, as words: `"frozen = 1"`, `"populated = 0"`. */
   readonly condition: string;
+  /** The budget that ran out, in ms. */
   readonly timeoutMs: number;
+  /** Pids the group and its descendants still held. */
   readonly pids: readonly number[];
+  /** Child groups still there. */
   readonly children: readonly string[];
   constructor(group: string, path: string, condition: string, timeoutMs: number, pids: readonly number[], children: readonly string[]) {
     super("wait for", path, "ETIMEDOUT");

@@ -19,10 +19,20 @@ import { AsyncQueue } from "./queue.js";
  * @public
  */
 export interface WatchedGroup {
+  /** The group's name, for events and errors. */
   readonly name: string;
-  readonly placements: readonly { readonly hierarchy: CgroupHierarchy; readonly dir: string }[];
+  /** The group's directory in each hierarchy it is in. */
+  readonly placements: readonly {
+    /** The hierarchy. */
+    readonly hierarchy: CgroupHierarchy;
+    /** The group's absolute directory in it. */
+    readonly dir: string;
+  }[];
+  /** Where to read and watch. */
   readonly fs: CgroupFs;
+  /** Pids in the group; `recursive` adds every descendant group's. */
   procs(options?: { recursive?: boolean }): Promise<number[]>;
+  /** Child group names (full names). */
   children(): Promise<string[]>;
 }
 
@@ -48,6 +58,7 @@ export type CgroupEventSource =
 export interface CgroupEvent {
   /** The group's name. */
   readonly group: string;
+  /** The file the counters come from. */
   readonly source: CgroupEventSource;
   /** Absolute path of the file read. */
   readonly path: string;
@@ -206,6 +217,7 @@ export class CgroupEventStream implements AsyncIterable<CgroupEvent> {
     this.queue.end();
   }
 
+  /** Iterate the events; a stream is iterated once. */
   [Symbol.asyncIterator](): AsyncIterator<CgroupEvent> {
     if (this.iterated) throw new Error("a CgroupEventStream is iterated once; call watch() again for another iteration");
     this.iterated = true;
@@ -372,7 +384,13 @@ export function watch(group: WatchedGroup, options: WatchOptions = {}): CgroupEv
  * `close()` on the returned emitter to stop.
  * @public
  */
-export function watchEmitter(group: WatchedGroup, options: WatchOptions = {}): EventEmitter & { close(): void } {
+export function watchEmitter(
+  group: WatchedGroup,
+  options: WatchOptions = {},
+): EventEmitter & {
+  /** Stop watching; `end` follows. */
+  close(): void;
+} {
   const stream = watch(group, options);
   const emitter = Object.assign(new EventEmitter(), { close: () => stream.close() });
   void (async () => {

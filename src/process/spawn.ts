@@ -32,6 +32,7 @@ export type GroupStdio = "pipe" | "inherit" | "ignore";
 export interface GroupJoin {
   /** What errors call the place: a group name or a unit. */
   readonly label: string;
+  /** Put `pid` there; the command runs only once this resolves. */
   join(pid: number): Promise<unknown>;
 }
 
@@ -39,7 +40,9 @@ export interface GroupJoin {
 export interface SpawnInGroupOptions {
   /** One value for all three, or one each; default `"pipe"`. */
   readonly stdio?: GroupStdio | readonly [GroupStdio, GroupStdio, GroupStdio];
+  /** The command's environment; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The command's working directory; default this process's. */
   readonly cwd?: string;
   /**
    * Confine the command (default `false`): a private mount namespace where every cgroupfs mount
@@ -58,16 +61,21 @@ export interface SpawnInGroupOptions {
 export interface GroupProcessExit {
   /** The exit status a shell would report: the code, or 128 + the signal number. */
   readonly status: number;
+  /** The exit code; `null` when a signal ended it. */
   readonly code: number | null;
+  /** The signal that ended it; `null` when it exited. */
   readonly signal: NodeJS.Signals | null;
 }
 
 /** A command running inside a group, shaped like Node's `ChildProcess` where it matters. @public */
 export interface GroupProcess {
+  /** The command's pid (the same through the prelude's exec). */
   readonly pid: number;
   /** Present where that stream's stdio is `"pipe"`. */
   readonly stdin: Writable | null;
+  /** Present where stdout is `"pipe"`. */
   readonly stdout: Readable | null;
+  /** Present where stderr is `"pipe"`. */
   readonly stderr: Readable | null;
   /** Whether the command runs confined. */
   readonly confined: boolean;
@@ -81,6 +89,7 @@ export interface GroupProcess {
 
 /** The command could not be placed: it was not started. `cause` is the join's error. @public */
 export class SpawnJoinError extends CgroupError {
+  /** The place the command was to join ({@link GroupJoin.label} or the group's name). */
   readonly label: string;
   constructor(label: string, reason: string, cause?: unknown) {
     super("ERR_JOIN", `could not move the command into ${label}: ${reason}; it was not started`, { cause });
@@ -90,6 +99,7 @@ export class SpawnJoinError extends CgroupError {
 
 /** The command is not on PATH (nor a shell builtin); nothing ran. @public */
 export class CommandNotFoundError extends CgroupError {
+  /** The command as given. */
   readonly command: string;
   constructor(command: string) {
     super("ERR_COMMAND_NOT_FOUND", `${command}: command not found`);
@@ -156,8 +166,11 @@ const TOOL_DIRS = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
 
 /** Absolute paths of the util-linux tools confinement uses. @public */
 export interface ConfinementTools {
+  /** `unshare`: the mount and cgroup namespaces. */
   readonly unshare: string;
+  /** `setpriv`: the reduced bounding set. */
   readonly setpriv: string;
+  /** `mount`: the read-only remounts. */
   readonly mount: string;
 }
 

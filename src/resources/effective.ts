@@ -43,9 +43,17 @@ export interface EffectiveLimits {
     /** CPUs as a fraction (1.5): the tightest of `quota`, `cpuset` and `affinity`; `"none"` when none of them is below the online CPUs. */
     readonly max: LimitFigure<number>;
     /** The lowest quota/period of the group and its ancestors: v2 `cpu.max`, v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`. */
-    readonly quota: LimitFigure<number> & { readonly quotaUs?: bigint; readonly periodUs?: bigint };
+    readonly quota: LimitFigure<number> & {
+      /** The quota of that level, in microseconds per period. */
+      readonly quotaUs?: bigint;
+      /** The period of that level, in microseconds. */
+      readonly periodUs?: bigint;
+    };
     /** How many CPUs the group may run on: `cpuset.cpus.effective` (v1 `cpuset.effective_cpus`), ancestors already folded in by the kernel. */
-    readonly cpuset: LimitFigure<number> & { readonly cpus?: string };
+    readonly cpuset: LimitFigure<number> & {
+      /** The CPU list as the kernel shows it (`0-3,6`). */
+      readonly cpus?: string;
+    };
     /** How many CPUs this process may run on (sched_getaffinity, from `Cpus_allowed_list` of `/proc/self/status`). */
     readonly affinity: LimitFigure<number>;
     /** What a thread pool should be sized by: the tightest of the three, or the online CPUs; never `"none"`. */

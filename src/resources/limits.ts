@@ -76,9 +76,13 @@ export interface ResourceLimits {
     readonly deviceWeights?: readonly IoDeviceWeight[];
     /** Per-device caps (v1 blkio.throttle.*_device lines; v2 io.max lines). */
     readonly throttle?: {
+      /** Read bytes per second (v1 blkio.throttle.read_bps_device; v2 io.max rbps). */
       readonly readBps?: readonly IoDeviceRate[];
+      /** Write bytes per second (v1 blkio.throttle.write_bps_device; v2 io.max wbps). */
       readonly writeBps?: readonly IoDeviceRate[];
+      /** Read operations per second (v1 blkio.throttle.read_iops_device; v2 io.max riops). */
       readonly readIops?: readonly IoDeviceRate[];
+      /** Write operations per second (v1 blkio.throttle.write_iops_device; v2 io.max wiops). */
       readonly writeIops?: readonly IoDeviceRate[];
     };
   };
@@ -88,9 +92,29 @@ export interface ResourceLimits {
    */
   readonly hugetlb?: Readonly<Record<string, bigint | "max">>;
   /** rdma.max per device (`mlx5_1`): at most this many HCA handles / objects. */
-  readonly rdma?: Readonly<Record<string, { readonly hcaHandles?: bigint | "max"; readonly hcaObjects?: bigint | "max" }>>;
+  readonly rdma?: Readonly<
+    Record<
+      string,
+      {
+        /** Most HCA handles (`hca_handle`). */
+        readonly hcaHandles?: bigint | "max";
+        /** Most HCA objects (`hca_object`). */
+        readonly hcaObjects?: bigint | "max";
+      }
+    >
+  >;
   /** v1 only: net_cls.classid and net_prio.ifpriomap (cgroup v2 has neither controller). */
-  readonly network?: { readonly classId?: bigint; readonly priorities?: ReadonlyArray<{ readonly name: string; readonly priority: bigint }> };
+  readonly network?: {
+    /** net_cls.classid: the class id tagged on the group's packets. */
+    readonly classId?: bigint;
+    /** net_prio.ifpriomap: one priority per network interface. */
+    readonly priorities?: ReadonlyArray<{
+      /** Interface name. */
+      readonly name: string;
+      /** The priority of the group's traffic on that interface. */
+      readonly priority: bigint;
+    }>;
+  };
   /** cgroup v2 files by name, as kernel text (OCI `unified`); each is checked by the spec's codec of that file. */
   readonly unified?: Readonly<Record<string, string>>;
 }
@@ -109,6 +133,7 @@ export interface IoDeviceWeight {
 export interface IoDeviceRate {
   /** `MAJ:MIN`. */
   readonly device: string;
+  /** The cap: bytes or operations per second. */
   readonly rate: bigint;
 }
 
@@ -122,10 +147,29 @@ export interface ApplyResourcesOptions {
 
 /** What an apply wrote and skipped. @public */
 export interface ApplyResourcesResult {
-  readonly written: ReadonlyArray<{ readonly path: string; readonly value: string }>;
-  readonly skipped: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
+  /** The files written, in order. */
+  readonly written: ReadonlyArray<{
+    /** The control file's path. */
+    readonly path: string;
+    /** The text written. */
+    readonly value: string;
+  }>;
+  /** The files left alone: missing ones under `missing: "skip"`, optional ones the kernel lacks. */
+  readonly skipped: ReadonlyArray<{
+    /** The control file's path. */
+    readonly path: string;
+    /** Why it was skipped. */
+    readonly reason: string;
+  }>;
   /** Where the kernel decided the file (blkio.weight or blkio.bfq.weight, io.weight or io.bfq.weight): which, and why. */
-  readonly chosen?: ReadonlyArray<{ readonly field: string; readonly file: string; readonly reason: string }>;
+  readonly chosen?: ReadonlyArray<{
+    /** The {@link ResourceLimits} field, e.g. `io.weight`. */
+    readonly field: string;
+    /** The file chosen. */
+    readonly file: string;
+    /** Why that file. */
+    readonly reason: string;
+  }>;
 }
 
 /** One write the limits need: the file, the value and its formatted text. @internal */

@@ -16,7 +16,12 @@ function buildSchema(zod: typeof Zod) {
   const uint32 = z.number().int("must be an integer").min(0, "must not be negative").max(0xffffffff, "must fit in 32 bits (0..4294967295)");
   // Byte limits: -1 is unlimited; any other negative the kernel would refuse.
   const bytes = int64.refine((v) => v >= -1n, "must be -1 (unlimited) or a byte count");
-  const device = { major: z.number().int().min(0).max(0xfff, "a major number is 0..4095"), minor: z.number().int().min(0).max(0xfffff, "a minor number is 0..1048575") };
+  const device = {
+    /** Device major number (0..4095). */
+    major: z.number().int().min(0).max(0xfff, "a major number is 0..4095"),
+    /** Device minor number (0..1048575). */
+    minor: z.number().int().min(0).max(0xfffff, "a minor number is 0..1048575"),
+  };
   // 0 means unset to runc and crun; the file's codec checks the rest (blkio.weight 10..1000, BFQ 1..1000).
   const blkioWeight = z.number().int().min(0).max(1000);
 
@@ -33,7 +38,13 @@ function buildSchema(zod: typeof Zod) {
     access: z.string().regex(/^[rwm]*$/, "a subset of rwm").optional(),
   });
 
-  const throttle = z.array(z.strictObject({ ...device, rate: uint64 }));
+  const throttle = z.array(
+    z.strictObject({
+      ...device,
+      /** The cap: bytes or operations per second. */
+      rate: uint64,
+    }),
+  );
   // Names the kernel takes as one token of a keyed line.
   const token = (what: string) => z.string().regex(/^[^\s=]{1,64}$/, `${what}: 1..64 characters, no whitespace or "="`);
 
@@ -43,12 +54,19 @@ function buildSchema(zod: typeof Zod) {
     /** Memory limits (runc: memory.*). */
     memory: z
       .strictObject({
+        /** Hard limit in bytes, -1 unlimited (memory.max / memory.limit_in_bytes). */
         limit: bytes.optional(),
+        /** Soft limit in bytes, -1 unset (memory.low / memory.soft_limit_in_bytes). */
         reservation: bytes.optional(),
+        /** Memory plus swap in bytes, -1 unlimited; 0 with a limit is unset. */
         swap: bytes.optional(),
+        /** v1 kernel memory limit in bytes (deprecated by the kernel). */
         kernel: bytes.optional(),
+        /** v1 kernel TCP buffer limit in bytes. */
         kernelTCP: bytes.optional(),
+        /** v1 memory.swappiness, 0..100. */
         swappiness: uint64.refine((v) => v <= 100n, "must be 0..100").optional(),
+        /** v1 memory.oom_control: disable the OOM killer. */
         disableOOMKiller: z.boolean().optional(),
         /** v1 memory.use_hierarchy: accepted and ignored (always on since Linux 5.10). */
         useHierarchy: z.boolean().optional(),
@@ -67,12 +85,15 @@ function buildSchema(zod: typeof Zod) {
         burst: uint64.optional(),
         /** CFS period in microseconds. */
         period: uint64.optional(),
+        /** v1 cpu.rt_runtime_us, -1 unlimited; 0 is unset. */
         realtimeRuntime: int64.refine((v) => v >= -1n, "must be -1 (unlimited) or microseconds").optional(),
+        /** v1 cpu.rt_period_us; 0 is unset. */
         realtimePeriod: uint64.optional(),
         /** cpuset.cpus list (`0-3,6`). */
         cpus: z.string().optional(),
         /** cpuset.mems list. */
         mems: z.string().optional(),
+        /** cpu.idle: 1 is SCHED_IDLE, 0 the default. */
         idle: int64.refine((v) => v === 0n || v === 1n, "must be 0 (default) or 1 (SCHED_IDLE)").optional(),
       })
       .optional(),
@@ -86,15 +107,25 @@ function buildSchema(zod: typeof Zod) {
     /** Block I/O weights and throttles (runc: blkio.*, io.*). */
     blockIO: z
       .strictObject({
+        /** Group weight, 10..1000; 0 is unset. */
         weight: blkioWeight.optional(),
+        /** v1 blkio.leaf_weight (CFQ only), 10..1000; 0 is unset. */
         leafWeight: blkioWeight.optional(),
+        /** Per-device weights. */
         weightDevice: z
           .array(
             z
-              .strictObject({ ...device, weight: blkioWeight.optional(), leafWeight: blkioWeight.optional() })
+              .strictObject({
+                ...device,
+                /** The device's weight, 10..1000; 0 is unset. */
+                weight: blkioWeight.optional(),
+                /** The device's v1 leaf weight (CFQ only); 0 is unset. */
+                leafWeight: blkioWeight.optional(),
+              })
               .refine((d) => d.weight !== undefined || d.leafWeight !== undefined, "an entry needs weight or leafWeight (runtime-spec: MUST specify at least one)"),
           )
           .optional(),
+        /** Read bytes/s limits per device. */
         throttleReadBpsDevice: throttle.optional(),
         /** Write bytes/s limits per device: refused. */
         throttleWriteBpsDevice: throttle.optional(),
@@ -104,14 +135,50 @@ function buildSchema(zod: typeof Zod) {
         throttleWriteIOPSDevice: throttle.optional(),
       })
       .optional(),
-    hugepageLimits: z.array(z.strictObject({ pageSize: z.string().regex(/^[0-9]+[KMG]B$/, "a size such as 2MB or 1GB"), limit: uint64 })).optional(),
-    network: z.strictObject({ classID: uint32.optional(), priorities: z.array(z.strictObject({ name: token("an interface name"), priority: uint32 })).optional() }).optional(),
+    /** Huge page limits per page size (hugetlb.*). */
+    hugepageLimits: z
+      .array(
+        z.strictObject({
+          /** Page size such as `2MB` or `1GB`. */
+          pageSize: z.string().regex(/^[0-9]+[KMG]B$/, "a size such as 2MB or 1GB"),
+          /** Limit in bytes. */
+          limit: uint64,
+        }),
+      )
+      .optional(),
+    /** v1 net_cls and net_prio settings. */
+    network: z
+      .strictObject({
+        /** net_cls.classid; 0 is unset. */
+        classID: uint32.optional(),
+        /** net_prio.ifpriomap entries. */
+        priorities: z
+          .array(
+            z.strictObject({
+              /** Interface name. */
+              name: token("an interface name"),
+              /** The interface's priority. */
+              priority: uint32,
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
+    /** rdma.max limits per RDMA device name. */
     rdma: z
       .record(
         token("an RDMA device name"),
-        z.strictObject({ hcaHandles: uint32.optional(), hcaObjects: uint32.optional() }).refine((r) => r.hcaHandles !== undefined || r.hcaObjects !== undefined, "an entry needs hcaHandles or hcaObjects (runtime-spec: MUST specify at least one)"),
+        z
+          .strictObject({
+            /** Most HCA handles. */
+            hcaHandles: uint32.optional(),
+            /** Most HCA objects. */
+            hcaObjects: uint32.optional(),
+          })
+          .refine((r) => r.hcaHandles !== undefined || r.hcaObjects !== undefined, "an entry needs hcaHandles or hcaObjects (runtime-spec: MUST specify at least one)"),
       )
       .optional(),
+    /** cgroup v2 files by name, as kernel text. */
     unified: z.record(z.string(), z.string()).optional(),
   });
 }

@@ -6,8 +6,11 @@ import type { CgroupFs } from "../runtime/fs.js";
 /** A write that failed after others succeeded; those were restored. @public */
 export class ResourceApplyError extends CgroupError {
   constructor(
+    /** The refused write's error (also the `cause`). */
     readonly failed: CgroupError,
+    /** The files put back, last written first. */
     readonly restored: readonly string[],
+    /** The files that could not be put back, each with why. */
     readonly restoreFailures: readonly string[],
   ) {
     super(failed.code, `${failed.message}; ${restoreFailures.length === 0 ? `restored ${restored.length} earlier writes` : `could not restore ${restoreFailures.join(", ")}`}`, { cause: failed });

@@ -127,9 +127,13 @@ type UsageFiles = ReturnType<typeof usageFiles>;
 
 /** Which version each part of a group's usage is read from; absent: the group has no hierarchy for it. @public */
 export interface UsageSources {
+  /** Memory usage and events. */
   readonly memory?: "v1" | "v2";
+  /** CPU time. */
   readonly cpu?: "v1" | "v2";
+  /** Task count. */
   readonly pids?: "v1" | "v2";
+  /** Block I/O. */
   readonly io?: "v1" | "v2";
   /** PSI is a cgroup2 file only. */
   readonly pressure?: "v2";

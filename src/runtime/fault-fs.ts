@@ -60,7 +60,7 @@ export class FaultInjectingFs implements CgroupFs {
   private readonly entries: FsLogEntry[] = [];
 
   /** Forwarded to the wrapped fs (absent when it has none); not logged and not injectable (FsOp lists the other calls). */
-  readonly statfs?: (path: string) => Promise<{ readonly type: number }>;
+  readonly statfs?: NonNullable<CgroupFs["statfs"]>;
 
   constructor(private readonly inner: CgroupFs) {
     // Set only when the wrapped fs has it, so the property is absent (not undefined) otherwise.

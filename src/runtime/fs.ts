@@ -54,7 +54,10 @@ export interface CgroupFs {
    * The filesystem type (`statfs(2)` f_type) of the filesystem holding `path`. Optional: where a filesystem
    * lacks it, a tree walk that deletes (`Cgroup.remove`) cannot tell cgroupfs from a directory bind-mounted into it.
    */
-  statfs?(path: string): Promise<{ readonly type: number }>;
+  statfs?(path: string): Promise<{
+    /** `f_type`: the filesystem's magic number (cgroup2: 0x63677270). */
+    readonly type: number;
+  }>;
 }
 
 /** A node:fs failure as the {@link CgroupIoError} cgroupkit reports. @internal */
@@ -173,7 +176,10 @@ export class NodeCgroupFs implements CgroupFs {
     }
   }
 
-  async statfs(path: string): Promise<{ readonly type: number }> {
+  async statfs(path: string): Promise<{
+    /** `f_type`: the filesystem's magic number. */
+    readonly type: number;
+  }> {
     try {
       return { type: (await fsp.statfs(path)).type };
     } catch (err) {

@@ -32,10 +32,18 @@ export function writeAllowed(scopeDir: string, path: string, op: "write" | "mkdi
 /** A CgroupFs that reads anything and writes only where `writeAllowed` says. @public */
 export class ScopeWriteGuard implements CgroupFs {
   /** Every write, mkdir and rmdir that passed, in order. */
-  readonly log: Array<{ op: string; path: string; data?: string }> = [];
+  readonly log: Array<{
+    /** `write`, `mkdir`, `rmdir` or `chown`. */
+    op: string;
+    /** The path it was on. */
+    path: string;
+    /** What a write sent. */
+    data?: string;
+  }> = [];
 
   constructor(
     private readonly inner: CgroupFs,
+    /** The scope's cgroup2 directory: writes stay inside it. */
     readonly scopeDir: string,
   ) {}
 

@@ -32,9 +32,11 @@ const ADVICE: Readonly<Record<SystemdErrorKind, string>> = {
   "bus-error": "see journalctl -u dbus and the systemd journal",
 };
 
-/** A failure of the systemd driver: one clear line naming the unit and what to do. @internal */
+/** A failure of the systemd driver: one clear line naming the unit and what to do. @public */
 export class SystemdError extends CgroupError {
+  /** What went wrong. */
   readonly kind: SystemdErrorKind;
+  /** The unit it was about, when there was one. */
   readonly unit: string | undefined;
   /** The D-Bus error name, when systemd or the bus sent one. */
   readonly dbusName: string | undefined;
@@ -71,6 +73,7 @@ export interface SystemdManager {
   startTransientUnit(name: string, mode: "fail" | "replace", properties: readonly UnitProperty[]): Promise<string>;
   /** StopUnit(name, mode) → the job's object path. */
   stopUnit(name: string, mode: "fail" | "replace"): Promise<string>;
+  /** ResetFailedUnit(name): forget a failed unit, so its name can be used again. */
   resetFailedUnit(name: string): Promise<void>;
   /** A property of the manager itself (org.freedesktop.systemd1.Manager), e.g. `ControlGroup`: the root of its cgroup subtree. */
   managerProperty(property: string): Promise<unknown>;
@@ -78,6 +81,7 @@ export interface SystemdManager {
   unitProperty(name: string, iface: string, property: string): Promise<unknown>;
   /** Wait for the job's JobRemoved signal until `deadline` (epoch ms). */
   waitForJob(job: string, deadline: number): Promise<JobResult>;
+  /** Close the bus connection. */
   close(): void;
 }
 

@@ -8,7 +8,9 @@ import type { ResourceLimits } from "../resources/limits.js";
 
 /** A D-Bus variant: its signature and a value of that type (u64 as bigint). @public */
 export interface UnitPropertyValue {
+  /** The D-Bus type signature (`t`, `b`, `a(st)`, …). */
   readonly signature: string;
+  /** The value, of that type. */
   readonly value: unknown;
 }
 

@@ -91,7 +91,12 @@ export class UserDelegationError extends CgroupError {
   /** The `cgroup.controllers` file that was read. */
   readonly controllersFile: string;
   /** The drop-in that fixes it: its path and text. */
-  readonly dropIn: { readonly path: string; readonly text: string };
+  readonly dropIn: {
+    /** Where it goes ({@link USER_DELEGATE_DROP_IN}). */
+    readonly path: string;
+    /** Its contents. */
+    readonly text: string;
+  };
   constructor(missing: readonly string[], controllersFile: string, reachable: readonly string[], askedBy: readonly string[]) {
     super(
       "ERR_USER_DELEGATION",

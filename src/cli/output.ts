@@ -5,32 +5,7 @@ import { formatDeviceRule, type DeviceRule } from "../runtime/device-rule.js";
 /** cpu/mem lists print compacted (`0-3,5`), as the kernel writes them. */
 const rangeListCodec = codecs.rangeList();
 
-/**
- * JSON text of a value; bigints are written as exact JSON numbers (a kernel counter above 2^53
- * stays exact for readers such as jq or `JSON.parse` with a reviver), `undefined` members are dropped.
- * @internal
- */
-export function toJson(value: unknown, indent = 2): string {
-  const pad = (depth: number) => (indent > 0 ? `\n${" ".repeat(indent * depth)}` : "");
-  const colon = indent > 0 ? ": " : ":";
-  const write = (v: unknown, depth: number): string | undefined => {
-    if (typeof v === "bigint") return v.toString();
-    if (v === null || typeof v === "number" || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
-    if (v === undefined || typeof v === "function" || typeof v === "symbol") return undefined;
-    if (typeof (v as { toJSON?: unknown }).toJSON === "function") return write((v as { toJSON: () => unknown }).toJSON(), depth);
-    if (Array.isArray(v)) {
-      if (v.length === 0) return "[]";
-      return `[${v.map((item) => pad(depth + 1) + (write(item, depth + 1) ?? "null")).join(",")}${pad(depth)}]`;
-    }
-    const parts: string[] = [];
-    for (const key of Object.keys(v as object)) {
-      const text = write((v as Record<string, unknown>)[key], depth + 1);
-      if (text !== undefined) parts.push(`${pad(depth + 1)}${JSON.stringify(key)}${colon}${text}`);
-    }
-    return parts.length === 0 ? "{}" : `{${parts.join(",")}${pad(depth)}}`;
-  };
-  return write(value, 0) ?? "null";
-}
+export { toJson } from "../runtime/json.js";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 

@@ -74,13 +74,20 @@ export function cpuSharesToWeightSystemd(shares: bigint): number {
 }
 
 /**
- * cpu.shares → cpu.weight as libcgroup's abstraction layer (cgxset/cgxget) does: `shares * 100 / 1024`, unclamped.
- * Below 11 shares this yields 0, which the kernel refuses; callers get that value as is. Loss as systemd's.
+ * cpu.shares → cpu.weight as libcgroup's abstraction layer (cgxset/cgxget) does: `shares * 100 / 1024`. libcgroup
+ * does not clamp, so shares below 11 give 0 and shares above 102400 more than 10000 (v1 takes up to 262144), which the kernel
+ * refuses: those shares are refused here (InvalidValueError naming the weight) rather than returned out of range.
+ * {@link cpuSharesToWeightSystemd} is the same formula, clamped. Round trip: {@link cpuWeightToShares} gives back
+ * the shares rounded down to a multiple of 10.24. Loss as systemd's.
  * @public
  */
 export function cpuSharesToWeightLibcgroup(shares: bigint): number {
   checkShares(shares);
-  return Number((shares * 100n) / 1024n);
+  const weight = Number((shares * 100n) / 1024n);
+  if (weight < CPU_WEIGHT_RANGE.min || weight > CPU_WEIGHT_RANGE.max) {
+    throw new InvalidValueError("cpu.shares", shares, `libcgroup's mapping gives cpu.weight ${weight}, outside ${CPU_WEIGHT_RANGE.min}..${CPU_WEIGHT_RANGE.max} (the kernel refuses it); cpuSharesToWeightSystemd clamps instead`);
+  }
+  return weight;
 }
 
 /**

@@ -7,3 +7,4 @@ export * from "./codecs/index.js";
 export * from "./accessor.js";
 export * from "./device-rule.js";
 export * from "./snapshot.js";
+export * from "./json.js";

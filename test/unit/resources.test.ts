@@ -24,9 +24,11 @@ describe("cpu.shares → cpu.weight", () => {
     expect([2n, 1024n, 262144n].map(cpuSharesToWeightLegacyLinear)).toEqual([1, 39, 10000]);
   });
 
-  it("systemd scales by the defaults and clamps; libcgroup does not clamp", () => {
+  it("systemd scales by the defaults and clamps; libcgroup's unclamped formula is refused where it leaves 1..10000", () => {
     expect([2n, 1024n, 2048n, 10_000_000n].map(cpuSharesToWeightSystemd)).toEqual([1, 100, 200, 10000]);
-    expect([2n, 1024n].map(cpuSharesToWeightLibcgroup)).toEqual([0, 100]);
+    expect([11n, 1024n, 2048n, 102400n].map(cpuSharesToWeightLibcgroup)).toEqual([1, 100, 200, 10000]);
+    expect(() => cpuSharesToWeightLibcgroup(2n)).toThrow(/gives cpu\.weight 0, outside 1\.\.10000/);
+    expect(() => cpuSharesToWeightLibcgroup(262144n)).toThrow(/gives cpu\.weight 25600, outside 1\.\.10000/);
   });
 
   it("every curve is monotonic and stays in 1..10000 over the shares range", () => {

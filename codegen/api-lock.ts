@@ -1,6 +1,6 @@
 // The spec is append-only within a major: released entries may be deprecated, never removed or retyped.
 import * as fs from "node:fs";
-import type { ManifestRecord } from "./emit.js";
+import type { ManifestRecord } from "../src/runtime/manifest.js";
 
 /** What a released entry promised: the shape its accessor has in the public API. */
 export interface LockedEntry {

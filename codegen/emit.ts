@@ -4,28 +4,10 @@ import { bindCodec, type CodecBinding } from "./codecs.js";
 import type { LoadedSpec } from "./load.js";
 import { className, propertyName } from "./naming.js";
 import type { FileEntry } from "./schema.js";
+import type { ManifestRecord } from "../src/runtime/manifest.js";
 
 const RUNTIME = "../../src/runtime/index.js";
 
-export interface ManifestRecord {
-  version: "v1" | "v2";
-  controller: string;
-  file: string;
-  access: "ro" | "rw" | "wo";
-  codec: string;
-  writeCodec?: string;
-  where: "root" | "non-root" | "all";
-  since: string | null;
-  api: string;
-  core: boolean;
-  requires?: string;
-  tag: "public" | "beta";
-  unit?: string;
-  className: string;
-  property: string;
-  param?: { name: string; pattern?: string };
-  deprecated?: string;
-}
 
 export interface ResolvedEntry {
   readonly entry: FileEntry;

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { entryKey, LOCK_PATH, readLock } from "../api-lock.js";
-import type { ManifestRecord } from "../emit.js";
+import type { ManifestRecord } from "../../src/runtime/manifest.js";
 import type { Bump } from "./common.js";
 
 function parse(version: string): [number, number, number] | undefined {

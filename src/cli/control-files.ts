@@ -4,40 +4,24 @@ import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
 import type { CgroupFs } from "../runtime/fs.js";
+import type { ManifestRecord } from "../runtime/manifest.js";
 import { UsageError, suggest } from "./args.js";
 import { readManifestFile } from "./manifest-file.js";
 
-/** One record of `generated/manifest.json`. @internal */
-export interface ManifestEntry {
-  readonly version: "v1" | "v2";
-  readonly controller: string;
-  /** File name or template (`hugetlb.<size>.max`). */
-  readonly file: string;
-  readonly access: "ro" | "rw" | "wo";
-  readonly codec: string;
-  readonly writeCodec?: string;
-  readonly where: "root" | "non-root" | "all";
-  readonly unit?: string;
-  readonly since: string | null;
-  readonly className: string;
-  readonly property: string;
-  readonly param?: { readonly name: string; readonly pattern: string };
-  readonly deprecated?: unknown;
-}
 
-let manifest: readonly ManifestEntry[] | undefined;
+let manifest: readonly ManifestRecord[] | undefined;
 
 /** The spec's manifest, shipped with the package (`cgroupkit/manifest.json`). @internal */
-export function loadManifest(): readonly ManifestEntry[] {
-  manifest ??= readManifestFile() as ManifestEntry[];
+export function loadManifest(): readonly ManifestRecord[] {
+  manifest ??= readManifestFile() as ManifestRecord[];
   return manifest;
 }
 
 // Compiled once per entry: `get` of a whole group matches every listed file against every template.
-const templatePatterns = new WeakMap<ManifestEntry, RegExp>();
+const templatePatterns = new WeakMap<ManifestRecord, RegExp>();
 
 /** The template's regular expression, capturing its parameter. */
-function templatePattern(entry: ManifestEntry): RegExp | undefined {
+function templatePattern(entry: ManifestRecord): RegExp | undefined {
   if (entry.param === undefined) return undefined;
   let pattern = templatePatterns.get(entry);
   if (pattern === undefined) {
@@ -51,7 +35,7 @@ function templatePattern(entry: ManifestEntry): RegExp | undefined {
 
 /** A manifest entry a name matches, with its template parameter. @internal */
 export interface FileMatch {
-  readonly entry: ManifestEntry;
+  readonly entry: ManifestRecord;
   readonly param: string | undefined;
 }
 
@@ -89,13 +73,13 @@ export function assertKnownFile(name: string): FileMatch[] {
 
 /** A control file of one group, bound to its directory and codec. @internal */
 export interface BoundFile {
-  readonly entry: ManifestEntry;
+  readonly entry: ManifestRecord;
   readonly file: ControlFile;
   readonly placement: CgroupPlacement;
 }
 
 /** The placement whose directory holds an entry's file in this group, if the group has that hierarchy. */
-function placementFor(cg: Cgroup, entry: ManifestEntry): CgroupPlacement | undefined {
+function placementFor(cg: Cgroup, entry: ManifestRecord): CgroupPlacement | undefined {
   if (entry.version === "v2") return cg.v2Placement;
   if (entry.controller === "core") return cg.placements.find((p) => p.hierarchy.version === "v1");
   const h = hierarchyFor(cg.layout, entry.controller);
@@ -176,7 +160,7 @@ export async function listControlFiles(cg: Cgroup, fs: CgroupFs): Promise<BoundF
 }
 
 /** The codec a write goes through. @internal */
-export function writeCodecOf(entry: ManifestEntry): string {
+export function writeCodecOf(entry: ManifestRecord): string {
   return entry.writeCodec ?? entry.codec;
 }
 

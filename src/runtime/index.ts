@@ -8,3 +8,4 @@ export * from "./accessor.js";
 export * from "./device-rule.js";
 export * from "./snapshot.js";
 export * from "./json.js";
+export * from "./manifest.js";

@@ -67,8 +67,10 @@ function writeConsumer(dir: string, tarball: string): void {
  * the preset). Prints what it saw as JSON; removes the group.
  */
 const LAUNCHER = `import { spawn } from "node:child_process";
-import { Cgroup, DEVICE_PRESET_NAMES, applyDevicePolicy, applyResources, devicePreset, type DevicePresetName } from "cgroupkit";
+import { Cgroup, DEVICE_PRESET_NAMES, applyDevicePolicy, applyResources, devicePreset, type DevicePresetName, type ManifestRecord } from "cgroupkit";
 import manifest from "cgroupkit/manifest.json" with { type: "json" };
+
+const records: readonly ManifestRecord[] = manifest as ManifestRecord[];
 
 const name = process.argv[2];
 if (name === undefined) throw new Error("usage: launcher <group>");
@@ -92,7 +94,7 @@ try {
   const code = await exited;
   const memoryOnV2 = cg.placement("memory")?.hierarchy.version === "v2";
   const memoryMax = memoryOnV2 ? await cg.v2.memory.max.read() : await cg.v1.memory?.limitInBytes.read();
-  console.log(JSON.stringify({ written: applied.written.length, mechanism: devices.mechanism, childInGroup: procs.includes(child.pid), code, stdout, stderr, memoryMax: String(memoryMax), manifestFiles: manifest.length }));
+  console.log(JSON.stringify({ written: applied.written.length, mechanism: devices.mechanism, childInGroup: procs.includes(child.pid), code, stdout, stderr, memoryMax: String(memoryMax), manifestFiles: records.filter((r) => r.className.length > 0).length }));
 } finally {
   await cg.remove({ kill: true });
 }

@@ -1,5 +1,6 @@
 // The CLI's pure layers: argument parsing, text → codec values for every writable spec file,
 // run's option conversions, the device explanation against the evaluator, help and usage errors.
+import type { ManifestRecord } from "../../src/runtime/manifest.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
@@ -10,7 +11,7 @@ import { VERBS, describeFailure, loadVerb, main } from "../../src/cli/cli.js";
 import { explainDecision } from "../../src/cli/commands/devices.js";
 import { runRequest, runVerb, summaryLine } from "../../src/cli/commands/run.js";
 import { accessOfMode } from "../../src/cli/commands/spec-scan.js";
-import { loadManifest, matchFileName, writeCodecOf, type ManifestEntry } from "../../src/cli/control-files.js";
+import { loadManifest, matchFileName, writeCodecOf } from "../../src/cli/control-files.js";
 import { humanBytes, renderValue, toJson } from "../../src/cli/output.js";
 import { canConvert, convertValue, parseSize } from "../../src/cli/values.js";
 import { CgroupBusyError } from "../../src/cgroup/cgroup.js";
@@ -79,7 +80,7 @@ describe("text → codec values", () => {
   });
 
   /** Accessor of a manifest entry, bound to a directory that is never touched (format does not write). */
-  function accessor(entry: ManifestEntry): { format(v: unknown): string } {
+  function accessor(entry: ManifestRecord): { format(v: unknown): string } {
     const classes = (entry.version === "v1" ? V1_CONTROLLERS : V2_CONTROLLERS) as unknown as Record<string, new (dir: string, fs: typeof nodeCgroupFs) => Record<string, unknown>>;
     const Class = classes[entry.controller];
     if (!Class) throw new Error(`no class for ${entry.controller}`);

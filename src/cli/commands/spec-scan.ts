@@ -1,11 +1,12 @@
 // `spec scan`: compare the running kernel's control files with the spec — files it lacks, and
 // files whose access (mode bits) or placement (root / non-root) differ. The maintainers' starting
 // point for a new kernel.
+import type { ManifestRecord } from "../../runtime/manifest.js";
 import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import type { CgroupHierarchy } from "../../cgroup/mounts.js";
-import { matchFileName, type ManifestEntry } from "../control-files.js";
+import { matchFileName } from "../control-files.js";
 import { groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { table } from "../output.js";
 import type { Verb } from "../verb.js";
@@ -42,7 +43,7 @@ export interface ScanFinding {
 }
 
 /** The spec entry for a file of a hierarchy: its version, and (v1) one of its controllers or core. */
-function entryFor(h: CgroupHierarchy, file: string): ManifestEntry | undefined {
+function entryFor(h: CgroupHierarchy, file: string): ManifestRecord | undefined {
   const candidates = matchFileName(file).map((m) => m.entry).filter((e) => e.version === h.version);
   if (h.version === "v2") return candidates[0];
   return candidates.find((e) => e.controller === "core" || h.controllers.includes(e.controller));

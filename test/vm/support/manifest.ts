@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ManifestRecord } from "../../../codegen/emit.js";
+import type { ManifestRecord } from "../../../src/runtime/manifest.js";
 
 /** One control file of the spec, as the generator writes it. */
 export type SpecRecord = ManifestRecord;

@@ -60,6 +60,15 @@ export interface CgroupFs {
   }>;
 }
 
+/**
+ * The bytes of a text to write: UTF-8, the way reads decode valid UTF-8, so a value read and written back (a
+ * restore) is the same bytes; ASCII, all the kernel prints, is the same either way. (A read that is not valid
+ * UTF-8 falls back to latin1; only such a text would not round-trip, and the kernel writes none.)
+ */
+function encodeText(data: string): Buffer {
+  return Buffer.from(data, "utf8");
+}
+
 /** A node:fs failure as the {@link CgroupIoError} cgroupkit reports. @internal */
 export function ioError(op: string, path: string, err: unknown, value?: string): CgroupIoError {
   const raw = (err as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
@@ -95,7 +104,7 @@ export class NodeCgroupFs implements CgroupFs {
 
   /** {@inheritDoc CgroupFs.writeFile} */
   async writeFile(path: string, data: string): Promise<void> {
-    const bytes = Buffer.from(data, "latin1");
+    const bytes = encodeText(data);
     let handle: fsp.FileHandle | undefined;
     try {
       handle = await fsp.open(path, O_WRONLY | O_NOFOLLOW);
@@ -110,7 +119,7 @@ export class NodeCgroupFs implements CgroupFs {
 
   /** {@inheritDoc CgroupFs.writeFileSync} */
   writeFileSync(path: string, data: string): void {
-    const bytes = Buffer.from(data, "latin1");
+    const bytes = encodeText(data);
     let fd: number | undefined;
     try {
       fd = nodeFs.openSync(path, O_WRONLY | O_NOFOLLOW);

@@ -552,7 +552,14 @@ export class Cgroup {
     const freezer = new FreezerV1(v1.dir, this.fs);
     await freezer.state.write("FROZEN");
     // The v1 freezer raises no event when FREEZING becomes FROZEN: a bounded poll is all there is.
-    await pollUntil(Date.now() + timeoutMs, freezer.state.path, async () => (await freezer.state.read()) === "FROZEN");
+    try {
+      await pollUntil(Date.now() + timeoutMs, freezer.state.path, async () => (await freezer.state.read()) === "FROZEN");
+    } catch (err) {
+      // a timeout, as on cgroup2: the same typed error, naming what is still there
+      if (!isErrno(err, "ETIMEDOUT")) throw err;
+      const [pids, children] = await Promise.all([this.livePids().catch(() => []), this.children().catch(() => [])]);
+      throw new WaitTimeoutError(this.name, freezer.state.path, "freezer.state = FROZEN", timeoutMs, pids, children);
+    }
   }
 
   /** A watch on this group's cgroup.events only (cgroup2), for the waits of freeze, kill and remove. */

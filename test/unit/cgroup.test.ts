@@ -1,4 +1,5 @@
 // The Cgroup handle on a fake cgroupfs: a temp dir laid out like the kernel's, driven through FaultInjectingFs.
+import { WaitTimeoutError } from "../../src/events/wait.js";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -393,6 +394,21 @@ describe("processes", () => {
     const stuck = Object.assign(Object.create(host.fake) as FakeCgroupFs, { writeFile: async () => {} });
     const cgStuck = await Cgroup.open("f", { ...host.options, fs: stuck });
     await expect(cgStuck.freeze({ timeoutMs: 30 })).rejects.toMatchObject({ errno: "ETIMEDOUT", path: `${host.v2Dir}/f/cgroup.events` });
+  });
+
+  it("a v1 freezer stuck in FREEZING times out with the same typed error as cgroup2, naming the pids", async () => {
+    const host = fakeHost("hybrid");
+    const layout = { ...host.layout, v2: undefined, hierarchies: host.layout.v1 };
+    const cg = await Cgroup.create("f", { ...host.options, layout });
+    await cg.attach(4242);
+    // the kernel takes the write and stays in FREEZING (a task that cannot be frozen)
+    const stuck = Object.assign(Object.create(host.fake) as FakeCgroupFs, {
+      writeFile: async (p: string, data: string) => (p.endsWith("freezer.state") ? fs.writeFileSync(p, "FREEZING\n") : host.fake.writeFile(p, data)),
+    });
+    const cgStuck = await Cgroup.open("f", { ...host.options, layout, fs: stuck });
+    const err = await cgStuck.freeze({ timeoutMs: 30 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitTimeoutError);
+    expect(err).toMatchObject({ errno: "ETIMEDOUT", path: `${tmp}/freezer/f/freezer.state`, condition: "freezer.state = FROZEN", pids: [4242] });
   });
 });
 

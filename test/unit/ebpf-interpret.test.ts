@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Assembler } from "../../src/devices/ebpf/assembler.js";
 import { BPF, decodeInsns, disassemble, encodeInsns, type BpfInsn } from "../../src/devices/ebpf/insn.js";
+import { CgroupError } from "../../src/runtime/errors.js";
 import { DeviceFilterRuntimeError, deviceFilterContext, runDeviceFilter } from "../../src/devices/ebpf/interpret.js";
 
 const insn = (code: number, dst: number, src: number, off: number, imm: number): BpfInsn => ({ code, dst, src, off, imm });
@@ -126,6 +127,9 @@ describe("interpreter semantics", () => {
     const fails = (program: BpfInsn[], pattern: RegExp) => {
       expect(() => runDeviceFilter(program, ctx)).toThrow(DeviceFilterRuntimeError);
       expect(() => runDeviceFilter(program, ctx)).toThrow(pattern);
+      expect(() => runDeviceFilter(program, ctx)).toThrow(CgroupError);
+      // one error family: a CgroupError with its own code, as every error cgroupkit throws
+      expect(() => runDeviceFilter(program, ctx)).toThrow(expect.objectContaining({ code: "ERR_DEVICE_FILTER_RUNTIME", name: "DeviceFilterRuntimeError" }));
     };
     fails([jmp(BPF.JMP, BPF.JEQ, 4, 0, 0), movImm32(0, 0), EXIT], /r4 is read before it is set/);
     fails([insn(BPF.LDX | BPF.MEM | BPF.W, 2, 1, 12, 0), movImm32(0, 0), EXIT], /context offset 12/);

@@ -3,6 +3,7 @@
 // where the verifier is: reading an unset register, a context access other than the three u32
 // fields, a jump out of the program or backwards, or an unknown opcode throws.
 import { BPF, DEVCG, disassemble, type BpfInsn } from "./insn.js";
+import { CgroupError } from "../../runtime/errors.js";
 
 /** `struct bpf_cgroup_dev_ctx` as numbers (u32 each). @beta */
 export interface DeviceFilterContext {
@@ -40,12 +41,11 @@ const CONTEXT = 2;
 const REGISTERS = { state: new Uint8Array(11), hi: new Uint32Array(11), lo: new Uint32Array(11) };
 
 /** Errors the interpreter raises for programs the verifier would refuse or that misbehave. @beta */
-export class DeviceFilterRuntimeError extends Error {
+export class DeviceFilterRuntimeError extends CgroupError {
   /** Index of the instruction that failed. */
   readonly pc: number;
   constructor(pc: number, insn: BpfInsn | undefined, reason: string) {
-    super(`eBPF insn ${pc}${insn ? ` (${disassemble(insn, pc)})` : ""}: ${reason}`);
-    this.name = "DeviceFilterRuntimeError";
+    super("ERR_DEVICE_FILTER_RUNTIME", `eBPF insn ${pc}${insn ? ` (${disassemble(insn, pc)})` : ""}: ${reason}`);
     this.pc = pc;
   }
 }

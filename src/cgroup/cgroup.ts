@@ -380,10 +380,13 @@ export class Cgroup {
   }
 
   /**
-   * Open an existing group; every selected hierarchy must have it.
-   * @throws {@link CgroupIoError} ENOENT naming the missing directory
+   * Open an existing group. Without `controllers`, in every hierarchy that has it (a group made in some
+   * hierarchies only, as `cgcreate -g memory:x` makes it, is still the group); with `controllers`, the
+   * hierarchies of those controllers, each of which must have it.
+   * @throws {@link CgroupIoError} ENOENT naming the missing directory (or, without `controllers`, the group no hierarchy has)
    */
   static async open(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
+    if (options.controllers === undefined) return (await Cgroup.openExisting([name], options))[0] as Cgroup;
     const { placements, handle } = await Cgroup.prepare(name, options);
     const missing = placements.find((p) => p.existing < p.relative.length);
     if (missing) throw new CgroupIoError("open", missing.dir, "ENOENT");

@@ -106,6 +106,9 @@ const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   "crun18-minus-one-v1": { runtime: "crun", refuses: (o, e) => (o.cpu?.quota === -1 && /cfs_quota_us/.test(e)) || (o.pids?.limit === -1 && /pids\.max/.test(e)) },
   // crun skips rdma when the host has no rdma hierarchy; runc and cgroupkit refuse rather than drop the limit.
   "crun-skips-absent-rdma": { runtime: "crun", accepts: (o, e) => o.rdma !== undefined && /^rdma\./.test(e) },
+  // On this hybrid host crun (v1 mode) applies an object whose `unified` keys name a controller bound to v1, without
+  // writing them; runc refuses the object, as cgroupkit does (seen with unified memory.high, seed-dependent).
+  "crun-drops-unified-v1": { runtime: "crun", accepts: (o, e) => o.unified !== undefined && /unified\[/.test(e) },
   // runc ignores memory.kernel and memory.kernelTCP ("Kernel memory settings are ignored").
   "runc-ignores-kmem": { runtime: "runc", file: (o, f) => (f === "memory.kmem.tcp.limit_in_bytes" && o.memory?.kernelTCP !== undefined) || (f === "memory.kmem.limit_in_bytes" && o.memory?.kernel !== undefined) },
   // runc 1.1 predates cpu.idle and cpu.burst (runc ≥ 1.2 writes both, as cgroupkit does).

@@ -271,14 +271,20 @@ describe("Cgroup.create / open", () => {
     expect(err).toMatchObject({ errno: "EBUSY", path: `${host.v2Dir}/cgroup.subtree_control`, value: "+memory" });
   });
 
-  it("open finds an existing group and names the missing directory otherwise", async () => {
+  it("open takes the hierarchies that hold the group; with controllers each of theirs must; nowhere is ENOENT", async () => {
     const host = fakeHost("hybrid");
     await Cgroup.create("g", host.options);
     await expect(Cgroup.open("g", host.options)).resolves.toBeInstanceOf(Cgroup);
     fs.rmSync(`${tmp}/freezer/g`, { recursive: true });
-    const err = await Cgroup.open("g", host.options).catch((e: unknown) => e);
+    // without controllers: the group is where it is (no freezer placement now)
+    const partial = await Cgroup.open("g", host.options);
+    expect(partial.placements.map((p) => p.dir)).toEqual([`${tmp}/memory/g`, `${tmp}/cpuset/g`, `${host.v2Dir}/g`]);
+    // asked for the freezer: it must be there
+    const err = await Cgroup.open("g", { ...host.options, controllers: ["memory", "freezer"] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CgroupIoError);
     expect(err).toMatchObject({ errno: "ENOENT", path: `${tmp}/freezer/g` });
+    const nowhere = await Cgroup.open("nope", host.options).catch((e: unknown) => e);
+    expect(nowhere).toMatchObject({ errno: "ENOENT" });
   });
 });
 

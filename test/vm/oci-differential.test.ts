@@ -18,6 +18,23 @@ import { cleanupGroups, enableAll, newGroup, ROOT } from "./support/v2.js";
 const COUNT = 16;
 const SEED = Number(process.env.CGROUPKIT_OCI_DIFF_SEED ?? Date.now() % 2 ** 31);
 const RUNTIMES = ["runc", "crun"] as const;
+const MiB = 1 << 20;
+
+/** Every run also applies these: the v1-only fields (no v2 file) and the v2 divergence classes, once each. */
+const EDGES: Array<Record<string, any>> = [
+  { memory: { disableOOMKiller: true } },
+  { memory: { disableOOMKiller: false, limit: 64 * MiB } },
+  { memory: { swappiness: 60 } },
+  { memory: { kernel: 64 * MiB } },
+  { memory: { kernelTCP: 64 * MiB } },
+  { memory: { reservation: -1 } },
+  { cpu: { realtimePeriod: 1000000, realtimeRuntime: 1000 } },
+  { cpu: { idle: 1, shares: 1024, burst: 1000, quota: 50000 } },
+  { blockIO: { leafWeight: 500 } },
+  { blockIO: { weight: 500 } },
+  { network: { classID: 0x100001 } },
+  { hugepageLimits: [{ pageSize: "2MB", limit: 4 * MiB }] },
+];
 
 // Process lists and core files, pressure (its read side is statistics) and write-only triggers are not limits.
 const NOT_COMPARED = /^cgroup\.|\.pressure$|^memory\.reclaim$/;
@@ -45,11 +62,11 @@ describe("OCI linux.resources: cgroupkit against runc and crun (pure cgroup v2, 
     for (const [id, d] of Object.entries(DIVERGENCES)) if (d.on.includes("v2")) expect(doc, id).toContain(`\`${id}\``);
   });
 
-  it(`applies ${COUNT} random objects alike, file for file (seed printed)`, { timeout: 120_000 + COUNT * 30_000 }, async () => {
+  it(`applies ${EDGES.length} edge and ${COUNT} random objects alike, file for file (seed printed)`, { timeout: 120_000 + (EDGES.length + COUNT) * 30_000 }, async () => {
     console.log(`oci differential v2: seed ${SEED} (CGROUPKIT_OCI_DIFF_SEED to replay), devices ${blockDevices().join(" ") || "none"}`);
     const name = path.basename(parent);
     const unexplained: string[] = [];
-    const objects = fc.sample(ociResourcesArbitrary("v2", blockDevices()), { numRuns: COUNT, seed: SEED });
+    const objects = [...EDGES, ...fc.sample(ociResourcesArbitrary("v2", blockDevices()), { numRuns: COUNT, seed: SEED })];
     for (const [i, o] of objects.entries()) {
       const ids = { runc: `${name}-r${i}`, crun: `${name}-c${i}` };
       const groups: Record<Applier, string> = { runc: `${name}/runc${i}`, crun: `${name}/crun${i}`, cgroupkit: `${name}/ck${i}` };

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
+import { cpuSharesToWeightOci } from "../../src/resources/conversions.js";
 import type { RuntimeName } from "./oci-runtimes.js";
 
 export type CgroupVersion = "v1" | "v2";
@@ -104,9 +105,12 @@ export interface Divergence {
   readonly refuses?: (o: Record<string, any>, error: string) => boolean;
   /** The runtime applied an object cgroupkit refused (with this message). */
   readonly accepts?: (o: Record<string, any>, error: string) => boolean;
-  /** A file reads differently after both applied it. */
-  readonly file?: (o: Record<string, any>, file: string) => boolean;
+  /** A file reads differently after both applied it: `theirs` in the runtime's group, `ours` in cgroupkit's. */
+  readonly file?: (o: Record<string, any>, file: string, theirs: string, ours: string | undefined) => boolean;
 }
+
+/** The OCI fields with no cgroup v2 file. */
+const V1_ONLY = ["memory.disableOOMKiller", "memory.swappiness", "memory.kernel", "memory.kernelTCP", "cpu.realtimePeriod", "cpu.realtimeRuntime", "blockIO.leafWeight", "network"];
 
 export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   // crun 1.8.1 writes blkio.weight / blkio.weight_device only; a BFQ-only kernel has neither.
@@ -133,8 +137,29 @@ export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   "runtimes-reservation-max-v2": { runtimes: ["runc", "crun"], on: ["v2"], file: (o, f) => f === "memory.low" && o.memory?.reservation === -1 },
   // runc 1.1 and crun 1.8 write hugetlb.<size>.max only; cgroupkit also writes the reservation limit, as opencontainers/cgroups.
   "runtimes-no-hugetlb-rsvd": { runtimes: ["runc", "crun"], on: ["v2"], file: (o, f) => /^hugetlb\..+\.rsvd\.max$/.test(f) && o.hugepageLimits !== undefined },
-  // runc 1.1 drops network (net_cls/net_prio) on v2 without a word; crun and cgroupkit refuse it.
-  "runc-ignores-network-v2": { runtimes: ["runc"], on: ["v2"], accepts: (o, e) => o.network !== undefined && /^network\./.test(e) },
+  // runc 1.1 applies the fields v2 has no file for (disableOOMKiller true, swappiness, kernel, kernelTCP, the RT pair,
+  // leafWeight, network) and drops them; crun refuses each ("cannot set memory swappiness with cgroupv2"), as cgroupkit.
+  "runc-ignores-v1-only-v2": {
+    runtimes: ["runc"],
+    on: ["v2"],
+    accepts: (o, e) => /^(memory\.(oomKillDisable|swappiness|kernel|kernelTcp)|cpu\.realtime|io\.leafWeight|network\.(classID|priorities)): /.test(e) && V1_ONLY.some((field) => field.split(".").reduce<any>((v, k) => v?.[k], o) !== undefined),
+  },
+  // blockIO.weightDevice without BFQ: cgroupkit writes `MAJ:MIN W` to io.weight, which the kernel refuses (EOPNOTSUPP)
+  // unless iocost runs on that device; crun fails too; runc 1.1 applies the object without the per-device weight.
+  "runc-drops-weight-device-v2": { runtimes: ["runc"], on: ["v2"], accepts: (o, e) => !!o.blockIO?.weightDevice?.length && /io\.weight value "\d+:\d+ \d+": EOPNOTSUPP/.test(e) },
+  // runc 1.1 and crun 1.8 convert shares linearly (1 + (shares − 2)·9999/262142); cgroupkit uses the curve of runc ≥ 1.3.2
+  // and crun ≥ 1.23 (cpuSharesToWeightOci: 1024 → 100). The kernel derives cpu.weight.nice from the weight.
+  "runtimes-linear-shares-v2": {
+    runtimes: ["runc", "crun"],
+    on: ["v2"],
+    file: (o, f, theirs, ours) => {
+      if (!o.cpu?.shares || o.cpu?.idle === 1) return false;
+      const shares = BigInt(o.cpu.shares);
+      const linear = 1n + ((shares - 2n) * 9999n) / 262142n;
+      if (f === "cpu.weight") return theirs === String(linear) && ours === String(cpuSharesToWeightOci(shares));
+      return f === "cpu.weight.nice" && linear !== BigInt(cpuSharesToWeightOci(shares));
+    },
+  },
 };
 
 /** The class of `table` for this runtime and cgroup version that explains a difference, if any. */
@@ -213,7 +238,7 @@ export function judgeObject(args: {
     for (const [file, value] of args.limits(rt)) {
       stats.filesCompared++;
       if (ours.get(file) === value) continue;
-      const cls = classify(version, rt, (d) => d.file?.(o, file) ?? false);
+      const cls = classify(version, rt, (d) => d.file?.(o, file, value, ours.get(file)) ?? false);
       if (cls) count(cls);
       else unexplained.push(`${what}: ${file}: ${rt} ${JSON.stringify(value)}, cgroupkit ${JSON.stringify(ours.get(file))}`);
     }

@@ -142,7 +142,7 @@ export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   "runc-ignores-v1-only-v2": {
     runtimes: ["runc"],
     on: ["v2"],
-    accepts: (o, e) => /^(memory\.(oomKillDisable|swappiness|kernel|kernelTcp)|cpu\.realtime|io\.leafWeight|network\.(classID|priorities)): /.test(e) && V1_ONLY.some((field) => field.split(".").reduce<any>((v, k) => v?.[k], o) !== undefined),
+    accepts: (o, e) => /^(memory\.(oomKillDisable|swappiness|kernel|kernelTcp)|cpu\.realtime\S*|io\.leafWeight|network\.(classID \(net_cls\)|priorities \(net_prio\))): /.test(e) && V1_ONLY.some((field) => field.split(".").reduce<any>((v, k) => v?.[k], o) !== undefined),
   },
   // blockIO.weightDevice without BFQ: cgroupkit writes `MAJ:MIN W` to io.weight, which the kernel refuses (EOPNOTSUPP)
   // unless iocost runs on that device; crun fails too; runc 1.1 applies the object without the per-device weight.

@@ -10,23 +10,13 @@ import { Cgroup } from "../../src/cgroup/cgroup.js";
 import { applyResources } from "../../src/resources/limits.js";
 import { resourcesFromOci } from "../../src/resources/oci.js";
 import { CgroupError } from "../../src/runtime/errors.js";
-import {
-  blockDevices,
-  DIVERGENCES,
-  judgeObject,
-  newStats,
-  ociResourcesArbitrary,
-  readLimits,
-  type Applier,
-} from "../support/oci-differential.js";
+import { blockDevices, DIVERGENCES, judgeObject, newStats, ociResourcesArbitrary, readLimits, type Applier } from "../support/oci-differential.js";
 import { Bundles } from "../support/oci-runtimes.js";
 import { cleanupGroups, enableAll, newGroup, ROOT } from "./support/v2.js";
 
 // Small: every container start costs seconds under TCG.
 const COUNT = 16;
-const SEED = Number(
-  process.env.CGROUPKIT_OCI_DIFF_SEED ?? Date.now() % 2 ** 31
-);
+const SEED = Number(process.env.CGROUPKIT_OCI_DIFF_SEED ?? Date.now() % 2 ** 31);
 const RUNTIMES = ["runc", "crun"] as const;
 const MiB = 1 << 20;
 
@@ -68,74 +58,39 @@ afterAll(() => {
 
 describe("OCI linux.resources: cgroupkit against runc and crun (pure cgroup v2, cgroupfs driver)", () => {
   it("the conformance table lists every v2 divergence class", () => {
-    const doc = fs.readFileSync(
-      path.join(import.meta.dirname, "../../docs/oci-conformance.md"),
-      "utf8"
-    );
-    for (const [id, d] of Object.entries(DIVERGENCES))
-      if (d.on.includes("v2")) expect(doc, id).toContain(`\`${id}\``);
+    const doc = fs.readFileSync(path.join(import.meta.dirname, "../../docs/oci-conformance.md"), "utf8");
+    for (const [id, d] of Object.entries(DIVERGENCES)) if (d.on.includes("v2")) expect(doc, id).toContain(`\`${id}\``);
   });
 
-  it(
-    `applies ${EDGES.length} edge and ${COUNT} random objects alike, file for file (seed printed)`,
-    { timeout: 120_000 + (EDGES.length + COUNT) * 30_000 },
-    async () => {
-      console.log(
-        `oci differential v2: seed ${SEED} (CGROUPKIT_OCI_DIFF_SEED to replay), devices ${
-          blockDevices().join(" ") || "none"
-        }`
-      );
-      const name = path.basename(parent);
-      const unexplained: string[] = [];
-      const objects = [
-        ...EDGES,
-        ...fc.sample(ociResourcesArbitrary("v2", blockDevices()), {
-          numRuns: COUNT,
-          seed: SEED,
-        }),
-      ];
-      for (const [i, o] of objects.entries()) {
-        const ids = { runc: `${name}-r${i}`, crun: `${name}-c${i}` };
-        const groups: Record<Applier, string> = {
-          runc: `${name}/runc${i}`,
-          crun: `${name}/crun${i}`,
-          cgroupkit: `${name}/ck${i}`,
-        };
+  it(`applies ${EDGES.length} edge and ${COUNT} random objects alike, file for file (seed printed)`, { timeout: 120_000 + (EDGES.length + COUNT) * 30_000 }, async () => {
+    console.log(`oci differential v2: seed ${SEED} (CGROUPKIT_OCI_DIFF_SEED to replay), devices ${blockDevices().join(" ") || "none"}`);
+    const name = path.basename(parent);
+    const unexplained: string[] = [];
+    const objects = [...EDGES, ...fc.sample(ociResourcesArbitrary("v2", blockDevices()), { numRuns: COUNT, seed: SEED })];
+    for (const [i, o] of objects.entries()) {
+      const ids = { runc: `${name}-r${i}`, crun: `${name}-c${i}` };
+      const groups: Record<Applier, string> = { runc: `${name}/runc${i}`, crun: `${name}/crun${i}`, cgroupkit: `${name}/ck${i}` };
+      try {
+        const errors: Partial<Record<Applier, string>> = {};
+        for (const rt of RUNTIMES) errors[rt] = bundles!.run(rt, ids[rt], `/${groups[rt]}`, o);
+        const cg = await Cgroup.create(groups.cgroupkit);
         try {
-          const errors: Partial<Record<Applier, string>> = {};
-          for (const rt of RUNTIMES)
-            errors[rt] = bundles!.run(rt, ids[rt], `/${groups[rt]}`, o);
-          const cg = await Cgroup.create(groups.cgroupkit);
-          try {
-            await applyResources(cg, resourcesFromOci(o).limits);
-          } catch (err) {
-            if (!(err instanceof CgroupError)) throw err;
-            errors.cgroupkit = err.message;
-          }
-          const what = `object ${i} ${JSON.stringify(o)}`;
-          console.log(what, JSON.stringify(errors));
-          const limits = (who: Applier) =>
-            readLimits(path.join(ROOT, groups[who]), NOT_COMPARED);
-          judgeObject({
-            version: "v2",
-            what,
-            object: o,
-            runtimes: RUNTIMES,
-            errors,
-            limits,
-            stats,
-            unexplained,
-          });
-        } finally {
-          for (const rt of RUNTIMES) bundles!.delete(rt, ids[rt]);
-          for (const g of Object.values(groups))
-            if (fs.existsSync(path.join(ROOT, g)))
-              fs.rmdirSync(path.join(ROOT, g));
+          await applyResources(cg, resourcesFromOci(o).limits);
+        } catch (err) {
+          if (!(err instanceof CgroupError)) throw err;
+          errors.cgroupkit = err.message;
         }
+        const what = `object ${i} ${JSON.stringify(o)}`;
+        console.log(what, JSON.stringify(errors));
+        const limits = (who: Applier) => readLimits(path.join(ROOT, groups[who]), NOT_COMPARED);
+        judgeObject({ version: "v2", what, object: o, runtimes: RUNTIMES, errors, limits, stats, unexplained });
+      } finally {
+        for (const rt of RUNTIMES) bundles!.delete(rt, ids[rt]);
+        for (const g of Object.values(groups)) if (fs.existsSync(path.join(ROOT, g))) fs.rmdirSync(path.join(ROOT, g));
       }
-      console.log(`oci differential v2: ${JSON.stringify(stats)}`);
-      expect(unexplained).toEqual([]);
-      expect(stats.filesCompared).toBeGreaterThan(0);
     }
-  );
+    console.log(`oci differential v2: ${JSON.stringify(stats)}`);
+    expect(unexplained).toEqual([]);
+    expect(stats.filesCompared).toBeGreaterThan(0);
+  });
 });

@@ -11,7 +11,10 @@ const lib = path.resolve(arg("lib", path.join(import.meta.dirname, "../src")));
 const n = Number(arg("n", "50"));
 const rounds = Number(arg("rounds", "5"));
 const useStrace = process.argv.includes("--strace");
-const { Cgroup, FaultInjectingFs, nodeCgroupFs } = (await import(path.join(lib, "index.ts"))) as typeof import("../src/index.js");
+const { Cgroup, nodeCgroupFs } = (await import(path.join(lib, "index.ts"))) as typeof import("../src/index.js");
+// A --lib checkout from before 0.2.0 exports FaultInjectingFs from its root.
+const testingEntry = fs.existsSync(path.join(lib, "testing.ts")) ? "testing.ts" : "index.ts";
+const { FaultInjectingFs } = (await import(path.join(lib, testingEntry))) as typeof import("../src/testing.js");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -60,3 +60,26 @@ export function readPendingChangesets(root: string, packageName: string): Declar
   const bump = changesets.reduce<Bump>((max, c) => (BUMP_RANK[c.bump] > BUMP_RANK[max] ? c.bump : max), "none");
   return { bump, changesets };
 }
+
+/** The mark a break released as a minor carries in the CHANGELOG (see breaksAsMinor). */
+export const BREAKING_MARK = "**Breaking:**";
+
+/**
+ * Rewrites the pending `major` changesets as minor ones whose summary starts with {@link BREAKING_MARK}, for
+ * `changeset version` on 0.x: changesets would release a major as 1.0.0, but on 0.x a break is the next minor
+ * (semver's caret: ^0.1.0 takes 0.1.x and not 0.2.0). The CHANGELOG still says which entries broke something.
+ * Returns a function that puts the files back (for a `changeset version` that fails).
+ */
+export function breaksAsMinor(root: string, packageName: string): () => void {
+  const originals = new Map<string, string>();
+  for (const c of readPendingChangesets(root, packageName).changesets) {
+    if (c.bump !== "major") continue;
+    const file = path.join(root, c.file);
+    originals.set(file, fs.readFileSync(file, "utf8"));
+    const summary = c.summary.startsWith(BREAKING_MARK) ? c.summary : `${BREAKING_MARK} ${c.summary}`;
+    fs.writeFileSync(file, `---\n${JSON.stringify(packageName)}: minor\n---\n\n${summary}\n`);
+  }
+  return () => {
+    for (const [file, text] of originals) fs.writeFileSync(file, text);
+  };
+}

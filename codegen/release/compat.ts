@@ -12,11 +12,14 @@
 //   backward:     a value of the new type stands wherever the old one did (old code still compiles) — failing means major;
 //   implementers: an old interface gained no required member (code that implements it still compiles) — failing means major;
 //   forward:      a value of the old type stands wherever the new one does — failing means the surface grew: minor.
+// One backward failure is judged a minor instead (check "widened-input"): a type alias of string literals that gained
+// members and that the library only ever takes, never gives (see inputOnlyAliases): every old call still compiles.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 
-export type CheckKind = "backward" | "implementers" | "forward";
+/** `widened-input`: a backward failure of a string-literal union that only grew and is only ever an input: a minor. */
+export type CheckKind = "backward" | "implementers" | "forward" | "widened-input";
 
 /** One failed type test: which export, which direction, and the compiler's reason. */
 export interface Finding {
@@ -167,11 +170,214 @@ export function compareApis(oldDts: string, newDts: string, workDir: string, typ
   if (inRollups.length > 0) throw new Error(`the declaration rollup does not compile:\n  ${inRollups.slice(0, 20).join("\n  ")}`);
   if (unexplained.length > 0) throw new Error(`type tests in ${workDir} do not compile for a reason that is not a finding:\n  ${unexplained.slice(0, 20).join("\n  ")}`);
 
+  const widened = widenedInputUnions(surfaces, rawOld, rawNew);
   return {
     removed: oldExports.filter((e) => !newNames.has(e.name)).map((e) => e.name),
     added: newExports.filter((e) => !oldNames.has(e.name)).map((e) => e.name),
-    findings: dedupe(findings),
+    findings: dedupe(findings.map((f) => (f.check === "backward" && widened.has(f.name) ? { ...f, check: "widened-input" } : f))),
     testFile,
+  };
+}
+
+/** The names a declaration rollup exports (`export declare …`, `export { a, b as c }`), read from its syntax. */
+export function rollupExports(dts: string): string[] {
+  const source = ts.createSourceFile("rollup.d.ts", dts, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const names: string[] = [];
+  for (const st of source.statements) {
+    if (ts.isExportDeclaration(st) && !st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
+      for (const el of st.exportClause.elements) names.push(el.name.text);
+      continue;
+    }
+    if (!(ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword))) continue;
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name)) names.push(d.name.text);
+    } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st) || ts.isEnumDeclaration(st) || ts.isModuleDeclaration(st)) && st.name && ts.isIdentifier(st.name)) {
+      names.push(st.name.text);
+    }
+  }
+  return [...new Set(names)].sort();
+}
+
+/** Where a type occurs, as seen from code that uses the package: handed out by it (OUT), handed to it (IN), or both. */
+const OUT = 1;
+const IN = 2;
+const BOTH = OUT | IN;
+const flip = (p: number) => (p & OUT ? IN : 0) | (p & IN ? OUT : 0);
+
+/** Generic types of the standard library whose type arguments occur where the generic does (Promise<T> out: T out). */
+const COVARIANT = new Set(["Array", "ReadonlyArray", "Promise", "PromiseLike", "Readonly", "Partial", "Required", "NonNullable", "Iterable", "IterableIterator", "AsyncIterable", "AsyncIterableIterator", "ReadonlySet", "ReadonlyMap", "Record"]);
+
+/**
+ * Old exports that are type aliases of string literals, whose new version has every old member and more, and that
+ * neither surface ever hands out (inputOnlyAliases): gaining a member breaks no call written against the last release.
+ * (Code that switches exhaustively over such a union of its own values needs a `default`; the promise is about calls.)
+ */
+function widenedInputUnions(program: ts.Program, oldFile: string, newFile: string): Set<string> {
+  const checker = program.getTypeChecker();
+  const oldAliases = stringUnionAliases(program, oldFile);
+  const newAliases = stringUnionAliases(program, newFile);
+  const candidates = [...oldAliases].filter(([name, before]) => {
+    const after = newAliases.get(name);
+    return after !== undefined && after.size > before.size && [...before].every((v) => after.has(v));
+  });
+  if (candidates.length === 0) return new Set();
+  const oldUse = usePolarity(program, checker, oldFile);
+  const newUse = usePolarity(program, checker, newFile);
+  return new Set(candidates.map(([name]) => name).filter((name) => !((oldUse(name) | newUse(name)) & OUT)));
+}
+
+/** Exported non-generic type aliases whose type is one string literal or a union of them, with their values. */
+function stringUnionAliases(program: ts.Program, file: string): Map<string, Set<string>> {
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(file)!;
+  const moduleSymbol = checker.getSymbolAtLocation(source);
+  const found = new Map<string, Set<string>>();
+  for (const exported of moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : []) {
+    const s = resolve(checker, exported);
+    const decl = s.declarations?.find(ts.isTypeAliasDeclaration);
+    if (!decl || decl.typeParameters?.length || s.flags & ts.SymbolFlags.Value) continue;
+    const type = checker.getDeclaredTypeOfSymbol(s);
+    const members = type.isUnion() ? type.types : [type];
+    if (members.every((t) => t.isStringLiteral())) found.set(exported.name, new Set(members.map((t) => (t as ts.StringLiteralType).value)));
+  }
+  return found;
+}
+
+/**
+ * For each export of a rollup, where its type occurs across the surface (OUT, IN or both), found by walking every
+ * signature from the exported values inwards: a parameter flips the side (a callback's parameter is handed out
+ * again), a return type or property keeps it, a type argument of anything but a standard covariant container is
+ * both, and so is anything computed (conditional, mapped, keyof). A mutable property handed out is also taken back.
+ * An exported type no signature names is both: users describe data they get elsewhere with it (ManifestRecord).
+ * A class taken as a parameter adds nothing: its instances come from the library (implementing or subclassing the
+ * package's classes is not part of the promise), so the library never calls a user's methods through it.
+ */
+function usePolarity(program: ts.Program, checker: ts.TypeChecker, file: string): (name: string) => number {
+  const source = program.getSourceFile(file)!;
+  const moduleSymbol = checker.getSymbolAtLocation(source);
+  const exports = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
+  const polarity = new Map<ts.Symbol, number>();
+  const queue: [ts.Symbol, number][] = [];
+  const isLocal = (s: ts.Symbol) => s.declarations?.some((d) => d.getSourceFile() === source) === true;
+  const add = (s: ts.Symbol, p: number) => {
+    const before = polarity.get(s) ?? 0;
+    if ((before | p) === before) return;
+    polarity.set(s, before | p);
+    queue.push([s, p & ~before]);
+  };
+  const symbolOf = (node: ts.EntityName | ts.Expression) => {
+    const id = ts.isQualifiedName(node) ? node.right : ts.isPropertyAccessExpression(node) ? node.name : node;
+    const s = checker.getSymbolAtLocation(id);
+    return s && resolve(checker, s);
+  };
+  const isHidden = (m: ts.Node) =>
+    ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.PrivateKeyword || x.kind === ts.SyntaxKind.ProtectedKeyword);
+  const isReadonly = (m: ts.Node) => ts.canHaveModifiers(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword);
+
+  const visitType = (node: ts.Node | undefined, p: number): void => {
+    if (!node || p === 0) return;
+    if (ts.isTypeReferenceNode(node)) {
+      const s = symbolOf(node.typeName);
+      if (s && isLocal(s) && !(s.flags & ts.SymbolFlags.TypeParameter)) add(s, s.flags & ts.SymbolFlags.Class ? p & OUT : p);
+      const covariant = s !== undefined && !isLocal(s) && COVARIANT.has(s.name);
+      for (const arg of node.typeArguments ?? []) visitType(arg, covariant ? p : BOTH);
+    } else if (ts.isTypeQueryNode(node)) {
+      const s = symbolOf(node.exprName);
+      if (s && isLocal(s)) add(s, p);
+    } else if (ts.isFunctionTypeNode(node) || ts.isConstructorTypeNode(node)) {
+      visitSignature(node, p);
+    } else if (ts.isTypeLiteralNode(node)) {
+      for (const m of node.members) visitMember(m, p);
+    } else if (ts.isUnionTypeNode(node) || ts.isIntersectionTypeNode(node)) {
+      for (const t of node.types) visitType(t, p);
+    } else if (ts.isArrayTypeNode(node)) {
+      visitType(node.elementType, p);
+    } else if (ts.isTupleTypeNode(node)) {
+      for (const t of node.elements) visitType(t, p);
+    } else if (ts.isNamedTupleMember(node) || ts.isOptionalTypeNode(node) || ts.isRestTypeNode(node) || ts.isParenthesizedTypeNode(node)) {
+      visitType(node.type, p);
+    } else if (ts.isTypeOperatorNode(node)) {
+      visitType(node.type, node.operator === ts.SyntaxKind.KeyOfKeyword ? BOTH : p);
+    } else if (ts.isTypePredicateNode(node)) {
+      visitType(node.type, p);
+    } else {
+      // Computed types (conditional, mapped, indexed access, template literals): where their parts end up is not syntax.
+      ts.forEachChild(node, (child) => visitType(child, BOTH));
+    }
+  };
+  const visitSignature = (sig: ts.SignatureDeclarationBase, p: number) => {
+    for (const tp of sig.typeParameters ?? []) {
+      visitType(tp.constraint, flip(p));
+      visitType(tp.default, BOTH);
+    }
+    for (const param of sig.parameters) visitType(param.type, flip(p));
+    visitType(sig.type, p);
+  };
+  const visitMember = (m: ts.Node, p: number) => {
+    if (isHidden(m)) return;
+    if (ts.isPropertySignature(m) || ts.isPropertyDeclaration(m)) {
+      visitType(m.type, p);
+      if (!isReadonly(m) && p & OUT) visitType(m.type, IN);
+    } else if (ts.isIndexSignatureDeclaration(m)) {
+      visitType(m.type, p);
+      if (!isReadonly(m) && p & OUT) visitType(m.type, IN);
+    } else if (ts.isGetAccessorDeclaration(m)) {
+      visitType(m.type, p);
+    } else if (ts.isSetAccessorDeclaration(m)) {
+      for (const param of m.parameters) visitType(param.type, flip(p));
+    } else if (ts.isMethodSignature(m) || ts.isMethodDeclaration(m) || ts.isCallSignatureDeclaration(m) || ts.isConstructSignatureDeclaration(m) || ts.isConstructorDeclaration(m)) {
+      visitSignature(m, p);
+    }
+  };
+  const visitHeritage = (clauses: ts.NodeArray<ts.HeritageClause> | undefined, p: number) => {
+    for (const clause of clauses ?? []) {
+      for (const t of clause.types) {
+        const s = symbolOf(t.expression);
+        if (s && isLocal(s)) add(s, p);
+        for (const arg of t.typeArguments ?? []) visitType(arg, BOTH);
+      }
+    }
+  };
+  const visitDeclaration = (d: ts.Declaration, p: number) => {
+    if (ts.isClassDeclaration(d) || ts.isInterfaceDeclaration(d)) {
+      for (const tp of d.typeParameters ?? []) visitType(tp.constraint, BOTH);
+      visitHeritage(d.heritageClauses, p);
+      for (const m of d.members) visitMember(m, p);
+    } else if (ts.isTypeAliasDeclaration(d)) {
+      for (const tp of d.typeParameters ?? []) visitType(tp.constraint, BOTH);
+      visitType(d.type, p);
+    } else if (ts.isFunctionDeclaration(d)) {
+      visitSignature(d, p);
+    } else if (ts.isVariableDeclaration(d)) {
+      visitType(d.type, p);
+    } else if (ts.isModuleDeclaration(d)) {
+      // A namespace's values are handed out with it; its types count where they are named.
+      const visitBody = (body: ts.ModuleBody | undefined) => {
+        if (body && ts.isModuleBlock(body)) {
+          for (const st of body.statements) {
+            if (ts.isVariableStatement(st)) for (const v of st.declarationList.declarations) visitDeclaration(v, p);
+            else if (ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) visitDeclaration(st, p);
+          }
+        } else if (body && ts.isModuleDeclaration(body)) visitDeclaration(body, p);
+      };
+      visitBody(d.body);
+    }
+  };
+  const drain = () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const [s, p] = item;
+      for (const d of s.declarations ?? []) if (d.getSourceFile() === source) visitDeclaration(d, p);
+    }
+  };
+  const targets = exports.map((e) => [e.name, resolve(checker, e)] as const);
+  for (const [, s] of targets) if (s.flags & ts.SymbolFlags.Value) add(s, OUT);
+  drain();
+  for (const [, s] of targets) if (!polarity.has(s)) add(s, BOTH);
+  drain();
+  const byName = new Map(targets.map(([name, s]) => [name, s]));
+  return (name) => {
+    const s = byName.get(name);
+    return s ? (polarity.get(s) ?? BOTH) : BOTH;
   };
 }
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LOCK_PATH } from "../api-lock.js";
 import { readPendingChangesets } from "./changesets.js";
-import { BASELINE_DTS, build, extractApi, isMain, PACKAGE_NAME, readIfExists, readPackageJson, ReleaseError, ROOT, runMain } from "./common.js";
+import { BASELINE_DIR, build, extractApi, isMain, PACKAGE_NAME, readIfExists, readPackageJson, ReleaseError, ROOT, runMain } from "./common.js";
 import { releaseVersion } from "./version.js";
 
 export const FIRST_VERSION = "0.1.0";
@@ -26,13 +26,13 @@ export function firstRelease(root: string): void {
 
   // Back to "nothing released".
   setVersion(root, "0.0.0");
-  for (const rel of ["CHANGELOG.md", LOCK_PATH, path.dirname(BASELINE_DTS)]) fs.rmSync(path.join(root, rel), { recursive: true, force: true });
+  for (const rel of ["CHANGELOG.md", LOCK_PATH, BASELINE_DIR]) fs.rmSync(path.join(root, rel), { recursive: true, force: true });
   fs.writeFileSync(path.join(root, CHANGESET), `---\n"${PACKAGE_NAME}": minor\n---\n\n${summary(root)}\n`);
 
   try {
     build(root);
-    const report = extractApi(root, true);
-    if (report.problems.length > 0) throw new ReleaseError(`api-extractor:\n  ${report.problems.join("\n  ")}`);
+    const problems = extractApi(root, true).flatMap((r) => r.problems);
+    if (problems.length > 0) throw new ReleaseError(`api-extractor:\n  ${problems.join("\n  ")}`);
     const { version: now } = releaseVersion(root, { build: false });
     if (now !== FIRST_VERSION) throw new ReleaseError(`the first release came out as ${now}, not ${FIRST_VERSION}`);
   } catch (err) {

@@ -11,12 +11,17 @@ function parse(version: string): [number, number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-/** What `changeset version` makes of `current` for a bump (a major on 0.x goes to 1.0.0, as changesets does). */
+/**
+ * The version a release with that bump gets. On 0.x a major (a declared break) is the next minor, as semver's
+ * caret reads 0.x: ^0.1.0 accepts 0.1.5 and not 0.2.0, so 0.2.0 is where 0.1 users stop; release:version hands
+ * such a changeset to changesets as a minor (which on its own would make 1.0.0). Leaving 0.x is a decision of its
+ * own, not a changeset's.
+ */
 export function nextVersion(current: string, bump: Bump): string {
   const v = parse(current);
   if (!v) throw new Error(`version ${current} is not MAJOR.MINOR.PATCH; pre-releases are not part of this flow`);
   const [major, minor, patch] = v;
-  if (bump === "major") return `${major + 1}.0.0`;
+  if (bump === "major") return major === 0 ? `0.${minor + 1}.0` : `${major + 1}.0.0`;
   if (bump === "minor") return `${major}.${minor + 1}.0`;
   if (bump === "patch") return `${major}.${minor}.${patch + 1}`;
   return current;

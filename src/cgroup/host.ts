@@ -22,7 +22,7 @@ export interface HostInfo {
   readonly layout: CgroupLayout;
   /** This process's own cgroup2 group (`/user.slice/…/session-2.scope`), when cgroup2 is mounted. */
   readonly ownCgroup: string | undefined;
-  /** The files a delegatee owns (the kernel's list, else {@link DEFAULT_DELEGATE_FILES}). */
+  /** The files a delegatee owns (the kernel's list, else `cgroup.procs`, `cgroup.threads` and `cgroup.subtree_control`). */
   readonly delegateFiles: readonly string[];
   /** The effective uid these facts were judged for. */
   readonly uid: number;

@@ -36,7 +36,7 @@ function deviceTarget(cg: Cgroup): { mechanism: "v1" | "ebpf"; dir: string } {
 
 /**
  * Enforce a device policy on a group, failing closed (the group ends deny-all on any failure after the first change).
- * `options` apply to the v1 mechanism ({@link applyV1DevicePolicy}); the eBPF program replaces the policy in one step.
+ * `options` apply to the v1 mechanism, a sequence of writes that never passes through a state more permissive than both ends; the eBPF program replaces the policy in one step.
  * A caller without the privilege either mechanism needs is refused first ({@link DevicePolicyPrivilegeError}).
  * @public
  */

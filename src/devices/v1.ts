@@ -11,7 +11,7 @@ import { DevicePolicy, accessLetters } from "./policy.js";
 
 export type { V1Write } from "./errors.js";
 
-/** Options of {@link planV1Transition} and {@link applyV1DevicePolicy}. @public */
+/** Options of {@link applyDevicePolicy} on cgroup v1, where the policy is reached by a sequence of writes. @public */
 export interface V1TransitionOptions {
   /**
    * Permit the one transition v1 cannot make safely: from default-deny to default-allow with
@@ -323,7 +323,7 @@ function* candidates(pending: readonly Pending[], phases: readonly Phase[]): Gen
   }
 }
 
-/** What {@link applyV1DevicePolicy} did. @public */
+/** What {@link applyDevicePolicy} did on cgroup v1. @public */
 export interface V1ApplyResult {
   /** The state read from devices.list before. */
   readonly before: DevicePolicy;

@@ -21,7 +21,7 @@ export interface FileMeta {
   readonly access: FileAccess;
   /** Which groups have the file: the root, every other group, or all. */
   readonly where: FileWhere;
-  /** Name of the codec that parses and formats it (the keys of {@link codecs}). */
+  /** Name of the codec that parses and formats it (a name from the runtime's codec table, as {@link ManifestRecord.codec}). */
   readonly codec: string;
   /** Unit of its numbers (`bytes`, `usec`...), where the spec names one. */
   readonly unit?: string;

@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import { CgroupIoError, InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
 import * as bpf from "./bpf.js";
+import type { BpfProgramInfo, BpfQueryResult, LoadedProgram } from "./bpf.js";
 import { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type DeviceFilterPolicy } from "./compile.js";
 import { DeviceAclError } from "../errors.js";
 import { BpfError } from "./errors.js";
@@ -27,17 +28,17 @@ const KERNFS_ROOT_INO = 1;
 /** The bpf(2) operations the apply path uses; tests wrap them to inject faults. @internal */
 export interface BpfDeviceOps {
   /** BPF_PROG_LOAD of a device program. */
-  load(bytecode: Buffer, name: string): bpf.LoadedProgram;
+  load(bytecode: Buffer, name: string): LoadedProgram;
   /** BPF_PROG_ATTACH to a cgroup directory fd. */
   attach(cgroupFd: number, progFd: number, flags: number, replaceFd: number | undefined, target: string): void;
   /** BPF_PROG_DETACH from a cgroup directory fd. */
   detach(cgroupFd: number, progFd: number, target: string): void;
   /** BPF_PROG_QUERY of the programs attached to the group itself. */
-  query(cgroupFd: number, target: string): bpf.BpfQueryResult;
+  query(cgroupFd: number, target: string): BpfQueryResult;
   /** BPF_PROG_GET_FD_BY_ID. */
   fdById(id: number): number;
   /** BPF_OBJ_GET_INFO_BY_FD of a program. */
-  info(progFd: number): bpf.BpfProgramInfo;
+  info(progFd: number): BpfProgramInfo;
   /** close(2) of a program fd. */
   close(fd: number): void;
 }
@@ -83,7 +84,7 @@ export interface V2DeviceQuery {
   readonly programs: readonly V2DeviceProgram[];
 }
 
-/** What {@link applyV2DevicePolicy} did. @public */
+/** What applying a policy through eBPF did ({@link applyDevicePolicy} on cgroup2, or `applyV2DevicePolicy` of `cgroupkit/ebpf`). @public */
 export interface V2ApplyResult {
   /** Kernel id of the program now attached. */
   readonly programId: number;

@@ -28,7 +28,7 @@ export interface DeviceFilterPolicy {
 
 /** A compiled device filter. @public */
 export interface CompiledDeviceFilter {
-  /** The program, ready for {@link encodeInsns}. */
+  /** The program as instructions (`encodeInsns` of `cgroupkit/ebpf` makes them bytes). */
   readonly instructions: readonly BpfInsn[];
   /** The program in the wire format `BPF_PROG_LOAD` takes (8 bytes per instruction). */
   readonly bytecode: Buffer;

@@ -19,7 +19,7 @@ import { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type De
 import { DeviceAclError } from "../errors.js";
 import { BpfError } from "./errors.js";
 
-/** Name given to every device program this package loads (prog_name, at most 15 bytes). @public */
+/** Name given to every device program this package loads (prog_name, at most 15 bytes). @beta */
 export const DEVICE_PROGRAM_NAME = "cgroupkit_dev";
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -54,13 +54,13 @@ export const kernelBpfOps: BpfDeviceOps = {
   close: (fd) => bpf.closeFd(fd),
 };
 
-/** Options of the v2 device calls. @public */
+/** Options of the v2 device calls. @beta */
 export interface V2DeviceOptions {
   /** @internal Substitute bpf(2) operations (fault injection in tests). */
   readonly ops?: BpfDeviceOps;
 }
 
-/** One device program attached to a group. @public */
+/** One device program attached to a group. @beta */
 export interface V2DeviceProgram {
   /** The kernel's program id. */
   readonly id: number;
@@ -76,7 +76,7 @@ export interface V2DeviceProgram {
   readonly verifiedInsns: number | undefined;
 }
 
-/** The device programs attached directly to a group. @public */
+/** The device programs attached directly to a group. @beta */
 export interface V2DeviceQuery {
   /** The group's attach flags for device programs (2 = BPF_F_ALLOW_MULTI); 0 when none is attached. */
   readonly attachFlags: number;
@@ -247,7 +247,7 @@ function loadAndAttach(ops: BpfDeviceOps, cgroupFd: number, dir: string, program
  * @throws InvalidValueError for a malformed policy or the hierarchy's root group (nothing touched); UnsupportedError when the
  * directory is not on cgroup2 or the platform has no bpf(2); CgroupIoError when it cannot be
  * opened; DeviceAclError for a failure after that (with `deniedAll`).
- * @public
+ * @beta
  */
 export function applyV2DevicePolicy(cgroupDir: string, policy: DeviceFilterPolicy, options: V2DeviceOptions = {}): V2ApplyResult {
   const program = compileDeviceFilter(policy);
@@ -294,7 +294,7 @@ function failClosed(ops: BpfDeviceOps, cgroupFd: number, dir: string, failed: st
 /**
  * The device programs attached directly to the group (inherited ones are not listed).
  * @throws UnsupportedError, CgroupIoError, BpfError.
- * @public
+ * @beta
  */
 export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOptions = {}): V2DeviceQuery {
   const ops = options.ops ?? kernelBpfOps;
@@ -324,7 +324,7 @@ export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOption
  * access is whatever remaining programs and ancestors allow: with none, every device.
  * Returns the ids detached.
  * @throws UnsupportedError, CgroupIoError, BpfError.
- * @public
+ * @beta
  */
 export function removeV2DevicePolicy(cgroupDir: string, options: V2DeviceOptions = {}): number[] {
   const ops = options.ops ?? kernelBpfOps;

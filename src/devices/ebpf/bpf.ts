@@ -46,11 +46,11 @@ export const BPF_CMD: Readonly<Record<BpfCommandName, number>> = Object.freeze({
 export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
 /** enum bpf_attach_type BPF_CGROUP_DEVICE. @internal */
 export const BPF_CGROUP_DEVICE = 6;
-/** Attach flags. @public */
+/** Attach flags. @beta */
 export const BPF_F_ALLOW_OVERRIDE = 1;
-/** Attach flag: the group may hold several programs, all of which must allow an access. @public */
+/** Attach flag: the group may hold several programs, all of which must allow an access. @beta */
 export const BPF_F_ALLOW_MULTI = 2;
-/** Attach flag: the new program replaces the one given by fd, in one step (no unfiltered gap). @public */
+/** Attach flag: the new program replaces the one given by fd, in one step (no unfiltered gap). @beta */
 export const BPF_F_REPLACE = 4;
 /** BPF_OBJ_NAME_LEN: program names hold at most 15 bytes plus NUL. @internal */
 export const BPF_OBJ_NAME_LEN = 16;
@@ -227,7 +227,7 @@ export function detachDeviceProgram(cgroupFd: number, progFd: number, target?: s
   bpfOrThrow("BPF_PROG_DETACH", attr, target);
 }
 
-/** What BPF_PROG_QUERY reports for one attach type of a cgroup. @public */
+/** What BPF_PROG_QUERY reports for one attach type of a cgroup. @beta */
 export interface BpfQueryResult {
   /** The group's attach flags for device programs (BPF_F_ALLOW_MULTI etc.); 0 when none is attached. */
   readonly attachFlags: number;
@@ -267,7 +267,7 @@ export function programFdById(id: number): number {
   return bpfOrThrow("BPF_PROG_GET_FD_BY_ID", attr, `program ${id}`);
 }
 
-/** What BPF_OBJ_GET_INFO_BY_FD reports about a program. @public */
+/** What BPF_OBJ_GET_INFO_BY_FD reports about a program. @beta */
 export interface BpfProgramInfo {
   /** Program type number (BPF_PROG_TYPE_CGROUP_DEVICE is 15). */
   readonly type: number;

@@ -18,7 +18,7 @@ import { InvalidValueError } from "../../runtime/errors.js";
 import { Assembler, type Label } from "./assembler.js";
 import { DEVCG, encodeInsns, type BpfInsn } from "./insn.js";
 
-/** The part of a device policy the compiler reads (DevicePolicy satisfies it). @public */
+/** The part of a device policy the compiler reads (DevicePolicy satisfies it). @beta */
 export interface DeviceFilterPolicy {
   /** true: every device is allowed except the exceptions (v1 "default allow"); false: the reverse. */
   readonly defaultAllow: boolean;
@@ -296,7 +296,7 @@ function bitmapMembers(s: Extract<Segment, { kind: "bitmap" }>): string {
  * requests for several access bits at once. A request type or access bit the kernel does not
  * define is denied by a default-deny program. Rules are validated first.
  * @throws InvalidValueError for a malformed rule or policy.
- * @public
+ * @beta
  */
 export function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceFilter {
   if (typeof policy !== "object" || policy === null || typeof policy.defaultAllow !== "boolean" || !Array.isArray(policy.exceptions)) {
@@ -430,7 +430,7 @@ function finish(asm: Assembler, effectiveExceptions: number): CompiledDeviceFilt
   };
 }
 
-/** The two-instruction program that denies every device access. @public */
+/** The two-instruction program that denies every device access. @beta */
 export function compileDenyAll(): CompiledDeviceFilter {
   return compileDeviceFilter({ defaultAllow: false, exceptions: [] });
 }

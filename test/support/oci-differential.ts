@@ -147,9 +147,18 @@ export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
     on: ["v2"],
     accepts: (o, e) => /^(memory\.(oomKillDisable|swappiness|kernel|kernelTcp)|cpu\.realtime\S*|io\.leafWeight|network\.(classID \(net_cls\)|priorities \(net_prio\))): /.test(e) && V1_ONLY.some((field) => field.split(".").reduce<any>((v, k) => v?.[k], o) !== undefined),
   },
-  // blockIO.weightDevice without BFQ: cgroupkit writes `MAJ:MIN W` to io.weight, which the kernel refuses (EOPNOTSUPP)
-  // unless iocost runs on that device; crun fails too; runc 1.1 applies the object without the per-device weight.
-  "runc-drops-weight-device-v2": { runtimes: ["runc"], on: ["v2"], accepts: (o, e) => !!o.blockIO?.weightDevice?.length && /io\.weight value "\d+:\d+ \d+": EOPNOTSUPP/.test(e) },
+  // blockIO.weightDevice without BFQ: cgroupkit writes `MAJ:MIN W` to io.weight. The kernel refuses it (EOPNOTSUPP)
+  // until iocost has been set up on that device (any io.cost.qos/model write at the root does it, for good), then
+  // takes it; runc 1.1 applies the object without the per-device weight either way.
+  "runc-drops-weight-device-v2": {
+    runtimes: ["runc"],
+    on: ["v2"],
+    accepts: (o, e) => !!o.blockIO?.weightDevice?.length && /io\.weight value "\d+:\d+ \d+": EOPNOTSUPP/.test(e),
+    file: (o, f, theirs, ours) => f === "io.weight" && !!o.blockIO?.weightDevice?.length && ours !== undefined && ours.split("\n")[0] === theirs.split("\n")[0] && !/^\d+:\d+ /m.test(theirs),
+  },
+  // crun 1.8.1 fails on blockIO.weightDevice for a device without BFQ ("open io.weight: No such file or directory",
+  // though io.weight exists); cgroupkit applies it where the kernel takes it (iocost set up on the device).
+  "crun-fails-weight-device-v2": { runtimes: ["crun"], on: ["v2"], refuses: (o, e) => !!o.blockIO?.weightDevice?.length && /open io\.weight: No such file/.test(e) },
   // runc 1.1 and crun 1.8 convert shares linearly (1 + (shares − 2)·9999/262142); cgroupkit uses the curve of runc ≥ 1.3.2
   // and crun ≥ 1.23 (cpuSharesToWeightOci: 1024 → 100). The kernel derives cpu.weight.nice from the weight.
   "runtimes-linear-shares-v2": {

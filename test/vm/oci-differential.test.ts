@@ -63,7 +63,9 @@ describe("OCI linux.resources: cgroupkit against runc and crun (pure cgroup v2, 
   });
 
   it(`applies ${EDGES.length} edge and ${COUNT} random objects alike, file for file (seed printed)`, { timeout: 120_000 + (EDGES.length + COUNT) * 30_000 }, async () => {
-    console.log(`oci differential v2: seed ${SEED} (CGROUPKIT_OCI_DIFF_SEED to replay), devices ${blockDevices().join(" ") || "none"}`);
+    // Whether iocost is set up on a device decides if the kernel takes a per-device io.weight (see the class).
+    const iocost = fs.readFileSync(path.join(ROOT, "io.cost.qos"), "utf8").trim().split("\n").filter(Boolean).map((l) => l.split(" ")[0]);
+    console.log(`oci differential v2: seed ${SEED} (CGROUPKIT_OCI_DIFF_SEED to replay), devices ${blockDevices().join(" ") || "none"}, iocost set up on ${iocost.join(" ") || "none"}`);
     const name = path.basename(parent);
     const unexplained: string[] = [];
     const objects = [...EDGES, ...fc.sample(ociResourcesArbitrary("v2", blockDevices()), { numRuns: COUNT, seed: SEED })];

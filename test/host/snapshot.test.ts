@@ -13,7 +13,7 @@ import { nodeCgroupFs, type CgroupFs } from "../../src/runtime/fs.js";
 import { openSnapshot } from "../../src/runtime/snapshot.js";
 import { isRoot, removeTree, testName, v1Hierarchy, v2Mount } from "../support/host.js";
 
-const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"];
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
 const usable = isRoot && CONTROLLERS.every((c) => v1Hierarchy(c));
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const prefixes: string[] = [];
@@ -87,7 +87,7 @@ describe.runIf(usable)("openSnapshot on the host", () => {
     const snap = await openSnapshot(gs, (cg) => ({
       usage: cg.v1.memory!.usageInBytes,
       // a cgroup2 file of a controller not enabled for this group: the kernel does not show it
-      v2memory: v2 ? cg.v2.memory.current : undefined,
+      v2memory: v2 ? cg.requireV2("memory").current : undefined,
       hugetlb: cg.v1.hugetlb?.usageInBytes("1GB"),
     }));
     const r = await snap.refresh();

@@ -57,9 +57,9 @@ describe("Cgroup on pure cgroup v2", () => {
     expect(readWords(path.join(ROOT, top, "web", "cgroup.subtree_control")).sort()).toEqual(["memory", "pids"]);
     expect(readWords(path.join(dir, "cgroup.controllers")).sort()).toEqual(["memory", "pids"]);
 
-    await cg.v2.memory.max.write(64n * 1024n * 1024n);
-    await cg.v2.pids.max.write(50n);
-    expect(await cg.v2.memory.max.read()).toBe(64n * 1024n * 1024n);
+    await cg.requireV2("memory").max.write(64n * 1024n * 1024n);
+    await cg.requireV2("pids").max.write(50n);
+    expect(await cg.requireV2("memory").max.read()).toBe(64n * 1024n * 1024n);
     expect(fs.readFileSync(path.join(dir, "pids.max"), "utf8")).toBe("50\n");
     // Create again is fine; open finds it.
     await Cgroup.create(`${top}/web/app`, { controllers: ["memory", "pids"] });

@@ -257,7 +257,7 @@ export function emitIndex(project: Project, specs: readonly LoadedSpec[], header
     `/**\n * The v2 files that carry a controller's name but belong to cgroup core (\`cpu.stat\`, \`memory.pressure\`): the kernel\n` +
       ` * makes them in every cgroup2 group, whether or not that controller is enabled there (spec field \`core: true\`).\n` +
       ` * \`cg.v2.base\` binds them, so they are there when \`cg.v2.cpu\` is \`undefined\`.\n * @public\n */\nexport interface V2BaseFiles {\n` +
-      base.map((b) => `  /** ${b.props.map((p) => `{@link ${className(b.spec.controller, "v2")}.${p}}`).join(", ")}. */\n  readonly ${b.spec.controller}: Pick<${className(b.spec.controller, "v2")}, ${b.props.map((p) => JSON.stringify(p)).join(" | ")}>;`).join("\n") +
+      base.map((b) => `  /** The \`${b.spec.controller}\` files of cgroup core: ${b.props.map((p) => `{@link ${className(b.spec.controller, "v2")}.${p}}`).join(", ")}. */\n  readonly ${b.spec.controller}: Pick<${className(b.spec.controller, "v2")}, ${b.props.map((p) => JSON.stringify(p)).join(" | ")}>;`).join("\n") +
       `\n}`,
     `/**\n * The controllers of {@link V2BaseFiles} and their properties there, for code that binds or lists them.\n * @public\n */\nexport const V2_BASE_FILES = {\n` +
       base.map((b) => `  /** The \`${b.spec.controller}\` files cgroup core makes in every group. */\n  ${b.spec.controller}: [${b.props.map((p) => JSON.stringify(p)).join(", ")}],`).join("\n") +

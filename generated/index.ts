@@ -97,11 +97,11 @@ export const V2_CONTROLLERS = {
  * @public
  */
 export interface V2BaseFiles {
-  /** {@link CpuV2.stat}, {@link CpuV2.statLocal}, {@link CpuV2.pressure}. */
+  /** The `cpu` files of cgroup core: {@link CpuV2.stat}, {@link CpuV2.statLocal}, {@link CpuV2.pressure}. */
   readonly cpu: Pick<CpuV2, "stat" | "statLocal" | "pressure">;
-  /** {@link IoV2.pressure}. */
+  /** The `io` files of cgroup core: {@link IoV2.pressure}. */
   readonly io: Pick<IoV2, "pressure">;
-  /** {@link MemoryV2.pressure}. */
+  /** The `memory` files of cgroup core: {@link MemoryV2.pressure}. */
   readonly memory: Pick<MemoryV2, "pressure">;
 }
 

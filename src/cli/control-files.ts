@@ -1,6 +1,6 @@
 // Control files by the name a user types (`memory.max`, `hugetlb.2MB.max`): the spec's manifest maps
 // the name to its generated accessor, so reads parse and writes validate through the file's codec.
-import type { V2ControllerName } from "../../generated/index.js";
+import { V2_CONTROLLERS } from "../../generated/index.js";
 import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
@@ -106,14 +106,20 @@ export function hierarchiesFor(layout: CgroupLayout, name: string): CgroupHierar
   return [...out];
 }
 
-/** The generated accessor of one entry in a group; a v2 controller not enabled for the group has none, except cgroup core's files named after it (`cpu.stat`). */
+/**
+ * The generated accessor of one entry in a group. The CLI works by file name: a v2 controller not enabled for
+ * the group (`cg.v2.memory` undefined) still binds its class, so the kernel's ENOENT reaches
+ * {@link missingFileMessage}, which says whether the controller is bound to v1 or how to enable it.
+ */
 function accessorFor(cg: Cgroup, match: FileMatch): ControlFile | undefined {
   const { entry, param } = match;
   type Bag = Record<string, unknown> | undefined;
-  const v1 = cg.v1 as unknown as Readonly<Record<string, Bag>>;
-  const v2 = () => cg.v2 as unknown as Readonly<Record<string, Bag>>;
-  const base = () => cg.v2.base as unknown as Readonly<Record<string, Bag>>;
-  const controller = entry.version === "v1" ? v1[entry.controller] : (v2()[entry.controller] ?? (entry.core ? base()[entry.controller] : undefined));
+  const v2 = (c: string): Bag => {
+    const bound = (cg.v2 as unknown as Readonly<Record<string, Bag>>)[c];
+    const cls = (V2_CONTROLLERS as Readonly<Record<string, new (dir: string, fs: CgroupFs) => object>>)[c];
+    return bound ?? (cls && cg.v2Placement ? (new cls(cg.v2Placement.dir, cg.fs) as Bag) : undefined);
+  };
+  const controller = entry.version === "v1" ? (cg.v1 as unknown as Readonly<Record<string, Bag>>)[entry.controller] : v2(entry.controller);
   if (controller === undefined) return undefined;
   const member = controller[entry.property];
   const file = param === undefined ? member : typeof member === "function" ? (member as (p: string) => unknown).call(controller, param) : undefined;
@@ -129,15 +135,11 @@ function accessorFor(cg: Cgroup, match: FileMatch): ControlFile | undefined {
 export async function resolveControlFile(cg: Cgroup, name: string, fs: CgroupFs): Promise<BoundFile> {
   const matches = assertKnownFile(name);
   const bound: BoundFile[] = [];
-  let notEnabled: string | undefined;
   for (const match of matches) {
     const placement = placementFor(cg, match.entry);
     const file = placement && accessorFor(cg, match);
     if (placement && file) bound.push({ entry: match.entry, file, placement });
-    else if (placement && match.entry.version === "v2") notEnabled = match.entry.controller;
   }
-  // cgroup2 holds the file's controller here but this group does not have it enabled: say so, and how to enable it
-  if (bound.length === 0 && notEnabled !== undefined) cg.requireV2(notEnabled as V2ControllerName);
   if (bound.length === 0) {
     const versions = [...new Set(matches.map((m) => `${m.entry.version} ${m.entry.controller}`))].join(" or ");
     throw new UsageError(`${name}: this group has no hierarchy for ${versions} (layout ${cg.layout.kind})`);

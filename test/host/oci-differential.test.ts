@@ -6,6 +6,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
+import type { ControllerName } from "../../src/cgroup/controllers.js";
 import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { applyResources } from "../../src/resources/limits.js";
 import { resourcesFromOci } from "../../src/resources/oci.js";
@@ -14,8 +15,8 @@ import { blockDevices, DIVERGENCES, judgeObject, newStats, ociResourcesArbitrary
 import { Bundles, BUSYBOX, which } from "../support/oci-runtimes.js";
 import { CGROUP_ROOT, isRoot, removeTree, testName, v1Hierarchy } from "../support/host.js";
 
-const COMPARED = ["memory", "cpu", "cpuset", "pids", "blkio"];
-const CREATED = [...COMPARED, "cpuacct", "devices", "freezer"];
+const COMPARED = ["memory", "cpu", "cpuset", "pids", "blkio"] as const;
+const CREATED: ControllerName[] = [...COMPARED, "cpuacct", "devices", "freezer"];
 const usable = isRoot && !!which("runc") && !!which("crun") && !!which("unshare") && !!BUSYBOX && CREATED.every((c) => v1Hierarchy(c));
 const COUNT = Number(process.env.CGROUPKIT_OCI_DIFF_COUNT ?? 48);
 const SEED = Number(process.env.CGROUPKIT_OCI_DIFF_SEED ?? Date.now() % 2 ** 31);

@@ -13,13 +13,22 @@ const made: string[] = [];
 const markers = fs.mkdtempSync(path.join(os.tmpdir(), "cgroupkit-markers-"));
 
 /** A fake earlier run: its id, a group with a child group under its prefix, and a marker for `pid`/`start`. */
-function fakeRun(pid: number, start: string): { run: string; group: string; child: string } {
+function fakeRun(
+  pid: number,
+  start: string
+): { run: string; group: string; child: string } {
   const run = `${randomBytes(3).toString("hex")}-`;
-  const group = path.join(hierarchy, `${TEST_PREFIX}${run}${randomBytes(4).toString("hex")}`);
+  const group = path.join(
+    hierarchy,
+    `${TEST_PREFIX}${run}${randomBytes(4).toString("hex")}`
+  );
   const child = path.join(group, "leaf");
   fs.mkdirSync(child, { recursive: true });
   made.push(child, group);
-  fs.writeFileSync(path.join(markers, `${run}.json`), JSON.stringify({ pid, start }));
+  fs.writeFileSync(
+    path.join(markers, `${run}.json`),
+    JSON.stringify({ pid, start })
+  );
   return { run, group, child };
 }
 

@@ -24,7 +24,8 @@ function processStart(pid: number): string | undefined {
 
 /** Removes a group and its child groups, deepest first; a group with processes is left, and named. */
 function removeTree(dir: string, populated: string[]): void {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) removeTree(path.join(dir, e.name), populated);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+    if (e.isDirectory()) removeTree(path.join(dir, e.name), populated);
   try {
     fs.rmdirSync(dir);
   } catch {
@@ -33,7 +34,9 @@ function removeTree(dir: string, populated: string[]): void {
 }
 
 /** Removes the groups of every run whose marker names a process that is gone; returns what it removed and left. */
-export async function sweepDeadRuns(markers = RUN_MARKERS): Promise<{ removed: string[]; left: string[] }> {
+export async function sweepDeadRuns(
+  markers = RUN_MARKERS
+): Promise<{ removed: string[]; left: string[] }> {
   const { leftoverTestGroups, TEST_PREFIX } = await import("./host.js");
   const removed: string[] = [];
   const left: string[] = [];
@@ -47,7 +50,9 @@ export async function sweepDeadRuns(markers = RUN_MARKERS): Promise<{ removed: s
     const run = file.slice(0, -".json".length);
     let marker: RunMarker;
     try {
-      marker = JSON.parse(fs.readFileSync(path.join(markers, file), "utf8")) as RunMarker;
+      marker = JSON.parse(
+        fs.readFileSync(path.join(markers, file), "utf8")
+      ) as RunMarker;
     } catch {
       continue; // being written by a run starting now
     }
@@ -57,7 +62,8 @@ export async function sweepDeadRuns(markers = RUN_MARKERS): Promise<{ removed: s
       removeTree(group, left);
       if (!fs.existsSync(group)) removed.push(group);
     }
-    if (left.length === before) fs.rmSync(path.join(markers, file), { force: true });
+    if (left.length === before)
+      fs.rmSync(path.join(markers, file), { force: true });
   }
   return { removed, left };
 }
@@ -67,11 +73,27 @@ export async function setup(): Promise<void> {
   process.env.CGROUPKIT_TEST_RUN ??= `${randomBytes(3).toString("hex")}-`;
   if (process.getuid?.() !== 0) return; // without root no test makes a group, and /run is not ours
   const swept = await sweepDeadRuns();
-  if (swept.removed.length > 0) console.error(`removed ${swept.removed.length} cgroups of killed test runs:\n  ${swept.removed.join("\n  ")}`);
-  if (swept.left.length > 0) console.error(`cgroups of killed test runs still hold processes (left as they are):\n  ${swept.left.join("\n  ")}`);
+  if (swept.removed.length > 0)
+    console.error(
+      `removed ${
+        swept.removed.length
+      } cgroups of killed test runs:\n  ${swept.removed.join("\n  ")}`
+    );
+  if (swept.left.length > 0)
+    console.error(
+      `cgroups of killed test runs still hold processes (left as they are):\n  ${swept.left.join(
+        "\n  "
+      )}`
+    );
   fs.mkdirSync(RUN_MARKERS, { recursive: true });
-  const marker: RunMarker = { pid: process.pid, start: processStart(process.pid)! };
-  fs.writeFileSync(path.join(RUN_MARKERS, `${process.env.CGROUPKIT_TEST_RUN}.json`), JSON.stringify(marker));
+  const marker: RunMarker = {
+    pid: process.pid,
+    start: processStart(process.pid)!,
+  };
+  fs.writeFileSync(
+    path.join(RUN_MARKERS, `${process.env.CGROUPKIT_TEST_RUN}.json`),
+    JSON.stringify(marker)
+  );
 }
 
 export async function teardown(): Promise<void> {
@@ -79,7 +101,9 @@ export async function teardown(): Promise<void> {
   const run = process.env.CGROUPKIT_TEST_RUN ?? "";
   const left = leftoverTestGroups(TEST_PREFIX + run);
   if (left.length > 0) {
-    console.error(`test cgroups left behind on the host:\n  ${left.join("\n  ")}`);
+    console.error(
+      `test cgroups left behind on the host:\n  ${left.join("\n  ")}`
+    );
     // vitest 4 logs an error thrown from a global teardown and still exits 0: set the status instead.
     process.exitCode = 1;
   }

@@ -11,11 +11,13 @@ export interface CodecBinding {
   readonly writeType: string;
   /** Runtime type names the types use, imported from src/runtime. */
   readonly typeImports: readonly string[];
+  /** Generated type names the types use, imported from generated/names.ts. */
+  readonly nameImports?: readonly string[];
 }
 
 const SCALAR_TYPES = { u64: "bigint", s64: "bigint", limit: 'bigint | "max"', number: "number", string: "string" } as const;
 
-const SIMPLE: Record<string, { read: string; write?: string; imports?: string[] }> = {
+const SIMPLE: Record<string, { read: string; write?: string; imports?: string[]; typeArgs?: string; names?: string[] }> = {
   bool: { read: "boolean" },
   v1Bytes: { read: 'bigint | "max"' },
   string: { read: "string" },
@@ -28,7 +30,13 @@ const SIMPLE: Record<string, { read: string; write?: string; imports?: string[] 
   lines: { read: "string[]", write: "string" },
   u64List: { read: "bigint[]" },
   rangeList: { read: "number[]", write: "readonly number[] | string" },
-  subtreeControl: { read: "string[]", write: "{\n  /** Controllers to turn on for the children (`+name`). */\n  readonly enable?: readonly string[];\n  /** Controllers to turn off (`-name`). */\n  readonly disable?: readonly string[];\n}" },
+  // Writes take the spec's v2 names (a typo does not compile); reads stay string: a newer kernel may print more.
+  subtreeControl: {
+    read: "string[]",
+    write: "{\n  /** Controllers to turn on for the children (`+name`). */\n  readonly enable?: readonly V2ControllerName[];\n  /** Controllers to turn off (`-name`). */\n  readonly disable?: readonly V2ControllerName[];\n}",
+    typeArgs: "<V2ControllerName>",
+    names: ["V2ControllerName"],
+  },
   deviceRules: { read: "DeviceRule[]", write: "DeviceRule | string", imports: ["DeviceRule"] },
   blkioStat: { read: "BlkioStat", imports: ["BlkioStat"] },
   table: { read: "Array<Readonly<Record<string, bigint>>>" },
@@ -88,7 +96,15 @@ export function bindCodec(spec: CodecSpec): CodecBinding {
     default: {
       const simple = SIMPLE[s.name];
       if (!simple) throw new Error(`codec ${s.name} has no binding in codegen/codecs.ts`);
-      return { key, name: s.name, expr: `codecs.${s.name}()`, readType: simple.read, writeType: simple.write ?? simple.read, typeImports: simple.imports ?? [] };
+      return {
+        key,
+        name: s.name,
+        expr: `codecs.${s.name}${simple.typeArgs ?? ""}()`,
+        readType: simple.read,
+        writeType: simple.write ?? simple.read,
+        typeImports: simple.imports ?? [],
+        ...(simple.names ? { nameImports: simple.names } : {}),
+      };
     }
   }
 }

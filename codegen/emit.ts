@@ -100,6 +100,10 @@ export function emitControllerFile(project: Project, spec: LoadedSpec, header: s
     ],
   });
 
+  const nameImports = new Set<string>();
+  for (const e of entries) for (const t of [...(e.read.nameImports ?? []), ...(e.write?.nameImports ?? [])]) nameImports.add(t);
+  if (nameImports.size > 0) file.addImportDeclaration({ moduleSpecifier: "../names.js", namedImports: [...nameImports].sort().map((t) => ({ name: t, isTypeOnly: true })) });
+
   const bindings = new Map(entries.flatMap((e) => [e.read, e.write ?? e.read]).map((b) => [b.key, b]));
   file.addStatements(["", ...[...codecVars].map(([key, name]) => `const ${name} = ${bindings.get(key)!.expr};`), ""]);
 
@@ -211,6 +215,24 @@ function addMember(cls: ClassDeclaration, spec: LoadedSpec, e: ResolvedEntry, co
   }
 }
 
+/**
+ * generated/names.ts: the controller names the spec covers, as unions. They type inputs only (what a caller
+ * may ask for); names read from the kernel stay `string`, so a new controller widens an input and is a minor.
+ */
+export function emitNames(specs: readonly LoadedSpec[], header: string): string {
+  const parts: string[] = [];
+  for (const version of ["v1", "v2"] as const) {
+    const names = specs.filter((s) => s.version === version && s.controller !== "core").map((s) => s.controller).sort();
+    parts.push(
+      `/**\n * The cgroup ${version} controllers the spec covers (${version === "v1" ? "each has a `spec/v1/` file" : "each has a `spec/v2/` file"}), as the kernel names them.\n` +
+        ` * An input type: options that name controllers take it, so a misspelled name does not compile. Outputs (names read\n` +
+        ` * from the kernel, such as \`cgroup.controllers\`) stay \`string\`: a newer kernel may list a controller the spec lacks.\n` +
+        ` * A new controller widens it; since only inputs take it, that breaks no caller.\n * @public\n */\nexport type ${version.toUpperCase()}ControllerName = ${names.map((n) => JSON.stringify(n)).join(" | ")};`,
+    );
+  }
+  return `${header}${parts.join("\n\n")}\n`;
+}
+
 export function emitIndex(project: Project, specs: readonly LoadedSpec[], header: string): string {
   const file: SourceFile = project.createSourceFile("/generated/index.ts", "", { overwrite: true });
   const sorted = [...specs].sort((a, b) => a.path.localeCompare(b.path));
@@ -218,13 +240,29 @@ export function emitIndex(project: Project, specs: readonly LoadedSpec[], header
     file.addImportDeclaration({ moduleSpecifier: `./${spec.version}/${spec.controller}.js`, namedImports: [className(spec.controller, spec.version)] });
   }
   file.addExportDeclaration({ namedExports: sorted.map((s) => className(s.controller, s.version)) });
+  file.addExportDeclaration({ isTypeOnly: true, namedExports: ["V1ControllerName", "V2ControllerName"], moduleSpecifier: "./names.js" });
   for (const version of ["v1", "v2"] as const) {
     const upper = version.toUpperCase();
     const mine = sorted.filter((s) => s.version === version);
     file.addStatements(
-      `/**\n * Every cgroup ${version} accessor class by controller name (\`core\` for the cgroup.* files).\n * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.\n * @public\n */\nexport const ${upper}_CONTROLLERS = {\n${mine.map((s) => `  /** The \`${s.controller}\` ${s.controller === "core" ? "interface" : "controller"}: {@link ${className(s.controller, version)}}. */\n  ${s.controller}: ${className(s.controller, version)},`).join("\n")}\n} as const;`,
+      `/**\n * Every cgroup ${version} accessor class by controller name (\`core\` for the cgroup.* files).\n * New controllers arrive as new members and widen {@link ${upper}ControllerName}.\n * @public\n */\nexport const ${upper}_CONTROLLERS = {\n${mine.map((s) => `  /** The \`${s.controller}\` ${s.controller === "core" ? "interface" : "controller"}: {@link ${className(s.controller, version)}}. */\n  ${s.controller}: ${className(s.controller, version)},`).join("\n")}\n} as const;`,
     );
   }
+  // cgroup core's files named after a v2 controller (cpu.stat, *.pressure): in every group, enabled or not.
+  const base = sorted
+    .filter((s) => s.version === "v2" && s.controller !== "core")
+    .map((s) => ({ spec: s, props: resolveEntries(s).filter((e) => e.entry.core).map((e) => e.property) }))
+    .filter((b) => b.props.length > 0);
+  file.addStatements([
+    `/**\n * The v2 files that carry a controller's name but belong to cgroup core (\`cpu.stat\`, \`memory.pressure\`): the kernel\n` +
+      ` * makes them in every cgroup2 group, whether or not that controller is enabled there (spec field \`core: true\`).\n` +
+      ` * \`cg.v2.base\` binds them, so they are there when \`cg.v2.cpu\` is \`undefined\`.\n * @public\n */\nexport interface V2BaseFiles {\n` +
+      base.map((b) => `  /** The \`${b.spec.controller}\` files of cgroup core: ${b.props.map((p) => `{@link ${className(b.spec.controller, "v2")}.${p}}`).join(", ")}. */\n  readonly ${b.spec.controller}: Pick<${className(b.spec.controller, "v2")}, ${b.props.map((p) => JSON.stringify(p)).join(" | ")}>;`).join("\n") +
+      `\n}`,
+    `/**\n * The controllers of {@link V2BaseFiles} and their properties there, for code that binds or lists them.\n * @public\n */\nexport const V2_BASE_FILES = {\n` +
+      base.map((b) => `  /** The \`${b.spec.controller}\` files cgroup core makes in every group. */\n  ${b.spec.controller}: [${b.props.map((p) => JSON.stringify(p)).join(", ")}],`).join("\n") +
+      `\n} as const satisfies { readonly [K in keyof V2BaseFiles]: ReadonlyArray<keyof V2BaseFiles[K]> };`,
+  ]);
   file.formatText({ indentSize: 2, convertTabsToSpaces: true });
   return header + file.getFullText();
 }

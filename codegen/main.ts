@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { entryKey, LOCK_PATH, lockViolations, readLock, type ApiLock, type LockedEntry } from "./api-lock.js";
-import { emitControllerFile, emitIndex, manifestRecords, newProject, resolveEntries } from "./emit.js";
+import { emitControllerFile, emitIndex, emitNames, manifestRecords, newProject, resolveEntries } from "./emit.js";
 import type { ManifestRecord } from "../src/runtime/manifest.js";
 import { loadSpecs, SpecError, type LoadedSpec } from "./load.js";
 import { className } from "./naming.js";
@@ -30,6 +30,7 @@ export function generate(root: string): GenerateResult {
   const files = new Map<string, string>();
   for (const spec of specs) files.set(`generated/${spec.version}/${spec.controller}.ts`, emitControllerFile(project, spec, header(spec.path)));
   files.set("generated/index.ts", emitIndex(project, specs, header("spec/**/*.yaml")));
+  files.set("generated/names.ts", emitNames(specs, header("spec/**/*.yaml")));
   const manifest = specs.flatMap(manifestRecords).sort((a, b) => entryKey(a).localeCompare(entryKey(b)));
   files.set("generated/manifest.json", `${JSON.stringify(manifest, null, 2)}\n`);
   files.set("generated/README.md", renderReadme(specs, manifest));

@@ -27,9 +27,10 @@ import { PidsV2 } from "./v2/pids.js";
 import { RdmaV2 } from "./v2/rdma.js";
 
 export { BlkioV1, CoreV1, CpuV1, CpuacctV1, CpusetV1, DevicesV1, FreezerV1, HugetlbV1, MemoryV1, MiscV1, NetClsV1, NetPrioV1, PidsV1, RdmaV1, CoreV2, CpuV2, CpusetV2, DmemV2, HugetlbV2, IoV2, MemoryV2, MiscV2, PidsV2, RdmaV2 };
+export type { V1ControllerName, V2ControllerName } from "./names.js";
 /**
  * Every cgroup v1 accessor class by controller name (`core` for the cgroup.* files).
- * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
+ * New controllers arrive as new members and widen {@link V1ControllerName}.
  * @public
  */
 export const V1_CONTROLLERS = {
@@ -64,7 +65,7 @@ export const V1_CONTROLLERS = {
 } as const;
 /**
  * Every cgroup v2 accessor class by controller name (`core` for the cgroup.* files).
- * New controllers arrive as new members; no closed union of the names is exported, so adding one is a minor release.
+ * New controllers arrive as new members and widen {@link V2ControllerName}.
  * @public
  */
 export const V2_CONTROLLERS = {
@@ -89,3 +90,30 @@ export const V2_CONTROLLERS = {
   /** The `rdma` controller: {@link RdmaV2}. */
   rdma: RdmaV2,
 } as const;
+/**
+ * The v2 files that carry a controller's name but belong to cgroup core (`cpu.stat`, `memory.pressure`): the kernel
+ * makes them in every cgroup2 group, whether or not that controller is enabled there (spec field `core: true`).
+ * `cg.v2.base` binds them, so they are there when `cg.v2.cpu` is `undefined`.
+ * @public
+ */
+export interface V2BaseFiles {
+  /** The `cpu` files of cgroup core: {@link CpuV2.stat}, {@link CpuV2.statLocal}, {@link CpuV2.pressure}. */
+  readonly cpu: Pick<CpuV2, "stat" | "statLocal" | "pressure">;
+  /** The `io` files of cgroup core: {@link IoV2.pressure}. */
+  readonly io: Pick<IoV2, "pressure">;
+  /** The `memory` files of cgroup core: {@link MemoryV2.pressure}. */
+  readonly memory: Pick<MemoryV2, "pressure">;
+}
+
+/**
+ * The controllers of {@link V2BaseFiles} and their properties there, for code that binds or lists them.
+ * @public
+ */
+export const V2_BASE_FILES = {
+  /** The `cpu` files cgroup core makes in every group. */
+  cpu: ["stat", "statLocal", "pressure"],
+  /** The `io` files cgroup core makes in every group. */
+  io: ["pressure"],
+  /** The `memory` files cgroup core makes in every group. */
+  memory: ["pressure"],
+} as const satisfies { readonly [K in keyof V2BaseFiles]: ReadonlyArray<keyof V2BaseFiles[K]> };

@@ -11,7 +11,7 @@ import { syncCgroupFs } from "../proposed-fs.js";
 import { libcgroupMissing, runTool } from "../tools.js";
 import type { BenchContext, CaseResult, CaseRow, Skipped } from "../types.js";
 
-const CONTROLLERS = ["memory", "cpu"];
+const CONTROLLERS = ["memory", "cpu"] as const;
 const MEMORY_MAX = 64n * 1024n * 1024n;
 const CPU_WEIGHT = 50;
 
@@ -81,9 +81,9 @@ export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
     });
     const typedWrites = async (cg: Cgroup) => {
       if (cg.placement("memory")!.hierarchy.version === "v1") await cg.v1.memory!.limitInBytes.write(MEMORY_MAX);
-      else await cg.v2.memory.max.write(MEMORY_MAX);
+      else await cg.requireV2("memory").max.write(MEMORY_MAX);
       if (cg.placement("cpu")!.hierarchy.version === "v1") await cg.v1.cpu!.shares.write(cpuWeightToShares(CPU_WEIGHT));
-      else await cg.v2.cpu.weight.write(CPU_WEIGHT);
+      else await cg.requireV2("cpu").weight.write(CPU_WEIGHT);
     };
     const contenders: Contender[] = [
       {

@@ -35,17 +35,17 @@ export async function readCase(ctx: BenchContext): Promise<CaseResult> {
   const cpuV2 = cg.placement("cpu")?.hierarchy.version === "v2";
   const subjects: ReadSubject[] = [
     memoryV2
-      ? { label: "memory.current", kind: "small (u64)", file: (g) => g.v2.memory.current, handParse: parseU64 }
+      ? { label: "memory.current", kind: "small (u64)", file: (g) => g.requireV2("memory").current, handParse: parseU64 }
       : { label: "memory.usage_in_bytes", kind: "small (u64)", file: (g) => g.v1.memory!.usageInBytes, handParse: parseU64 },
     cpuV2
-      ? { label: "cpu.stat", kind: "keyed", file: (g) => g.v2.cpu.stat, handParse: parseFlat }
+      ? { label: "cpu.stat", kind: "keyed", file: (g) => g.v2.base.cpu.stat, handParse: parseFlat }
       : { label: "cpu.stat (v1)", kind: "keyed", file: (g) => g.v1.cpu!.stat, handParse: parseFlat },
     memoryV2
-      ? { label: "memory.stat", kind: "large (keyed)", file: (g) => g.v2.memory.stat, handParse: parseFlat }
+      ? { label: "memory.stat", kind: "large (keyed)", file: (g) => g.requireV2("memory").stat, handParse: parseFlat }
       : { label: "memory.stat (v1)", kind: "large (keyed)", file: (g) => g.v1.memory!.stat, handParse: parseFlat },
   ];
   // On a hybrid host the cgroup2 group carries cpu.stat too (a base file, no controller needed).
-  if (!cpuV2 && cg.v2Placement) subjects.splice(2, 0, { label: "cpu.stat (cgroup2)", kind: "keyed", file: (g) => g.v2.cpu.stat, handParse: parseFlat });
+  if (!cpuV2 && cg.v2Placement) subjects.splice(2, 0, { label: "cpu.stat (cgroup2)", kind: "keyed", file: (g) => g.v2.base.cpu.stat, handParse: parseFlat });
 
   // Async reads cost far more per call on a busy machine: fewer per batch keeps the case short.
   const ops = ctx.quick ? 200 : 1000;

@@ -14,7 +14,7 @@ import { syncCgroupFs } from "../proposed-fs.js";
 import { libcgroupMissing, runTool } from "../tools.js";
 import type { BenchContext, CaseResult, CaseRow, Skipped } from "../types.js";
 
-const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"];
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
 
 /** A CgroupFs that records every file read, to learn exactly what a snapshot reads. */
 function recordingFs(reads: string[]): CgroupFs {

@@ -2,11 +2,12 @@
 // Change the spec and regenerate; see generated/README.md.
 
 import { ControllerAccessor, ReadOnlyFile, ReadWriteFile, WriteOnlyFile, codecs, type FileMeta, type KeyedValues, type Pressure, type PressureTrigger } from "../../src/runtime/index.js";
+import { type V2ControllerName } from "../names.js";
 const enumCodec = codecs.enum({ values: ["domain", "domain threaded", "domain invalid", "threaded"] });
 const enumCodec2 = codecs.enum({ values: ["threaded"] });
 const pidListCodec = codecs.pidList();
 const wordsCodec = codecs.words();
-const subtreeControlCodec = codecs.subtreeControl();
+const subtreeControlCodec = codecs.subtreeControl<V2ControllerName>();
 const flatKeyedCodec = codecs.flatKeyed<"populated" | "frozen", bigint>({ keys: ["populated", "frozen"], value: "u64" });
 const limitCodec = codecs.limit({ min: 0n, max: 2147483647n });
 const flatKeyedCodec2 = codecs.flatKeyed<"nr_descendants" | "nr_dying_descendants", bigint>({ keys: ["nr_descendants", "nr_dying_descendants"], value: "u64" });
@@ -91,9 +92,9 @@ export class CoreV2 extends ControllerAccessor {
    */
   get subtreeControl(): ReadWriteFile<string[], {
     /** Controllers to turn on for the children (`+name`). */
-    readonly enable?: readonly string[];
+    readonly enable?: readonly V2ControllerName[];
     /** Controllers to turn off (`-name`). */
-    readonly disable?: readonly string[];
+    readonly disable?: readonly V2ControllerName[];
   }> {
     return new ReadWriteFile(this.dir, "cgroup.subtree_control", FILES.subtreeControl, this.fs, subtreeControlCodec, subtreeControlCodec);
   }

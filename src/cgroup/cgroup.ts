@@ -1,6 +1,6 @@
 // The Cgroup handle: one logical group resolved onto every hierarchy that holds its controllers.
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_CONTROLLERS } from "../../generated/index.js";
+import { CoreV1, CoreV2, CpusetV1, FreezerV1, V1_CONTROLLERS, V2_BASE_FILES, V2_CONTROLLERS, type V2BaseFiles, type V2ControllerName } from "../../generated/index.js";
 import { codecs } from "../runtime/codecs/index.js";
 import { CgroupError, CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
@@ -11,6 +11,7 @@ import { explainEnableRefusal, explainMoveRefusal, explainRefusal } from "./dele
 import { ownPlacements } from "./self.js";
 import { settle, WaitTimeoutError } from "../events/wait.js";
 import { CgroupEventStream, CGROUP_EVENTS_ONLY } from "../events/watch.js";
+import { ControllerNotEnabledError, KNOWN_CONTROLLERS, UnknownControllerError, type ControllerName } from "./controllers.js";
 
 /** How a {@link Cgroup} finds and touches its hierarchies. @public */
 export interface CgroupOptions {
@@ -23,7 +24,7 @@ export interface CgroupOptions {
    * included. Default: the controllers the mount root already enables, so a default create never changes the host's root group;
    * at a level the caller was not delegated (a non-root caller who cannot write its `cgroup.subtree_control`), only what its owner enables there.
    */
-  readonly controllers?: readonly string[];
+  readonly controllers?: readonly ControllerName[];
   /** Default {@link nodeCgroupFs}. */
   readonly fs?: CgroupFs;
   /** Sends SIGKILL to a pid during {@link Cgroup.kill}; default `process.kill`. */
@@ -154,8 +155,19 @@ export class CgroupExistsError extends CgroupIoError {
  */
 export type V1Accessors = { readonly [K in keyof typeof V1_CONTROLLERS]: InstanceType<(typeof V1_CONTROLLERS)[K]> | undefined };
 
-/** Every v2 controller's accessor, bound to the group's cgroup2 directory. @public */
-export type V2Accessors = { readonly [K in keyof typeof V2_CONTROLLERS]: InstanceType<(typeof V2_CONTROLLERS)[K]> };
+/**
+ * The v2 accessors of one group, bound to its cgroup2 directory. `core` (the cgroup.* files) and `base` (cgroup core's
+ * files named after a controller: `cpu.stat`, `*.pressure`) are always there; each controller's accessor is
+ * `undefined` unless the group's `cgroup.controllers` lists it, i.e. the parent's `cgroup.subtree_control` enables it
+ * (`cg.v2.memory?.max.read()`; {@link Cgroup.requireV2} throws a {@link ControllerNotEnabledError} instead).
+ * @public
+ */
+export type V2Accessors = {
+  /** The cgroup.* files, in every cgroup2 group. */
+  readonly core: CoreV2;
+  /** cgroup core's files named after a controller, in every cgroup2 group whether or not the controller is enabled. */
+  readonly base: V2BaseFiles;
+} & { readonly [K in V2ControllerName]: InstanceType<(typeof V2_CONTROLLERS)[K]> | undefined };
 
 type AccessorClass = new (dir: string, fs: CgroupFs) => object;
 
@@ -198,7 +210,7 @@ function describe(h: CgroupHierarchy): string {
  * @throws {@link UnsupportedError} for a controller the host lacks or has unmounted
  * @internal
  */
-export function selectHierarchies(layout: CgroupLayout, controllers: readonly string[] | undefined): CgroupHierarchy[] {
+export function selectHierarchies(layout: CgroupLayout, controllers: readonly ControllerName[] | undefined): CgroupHierarchy[] {
   const mounted = (h: CgroupHierarchy) => h.mountPoint !== undefined;
   if (controllers === undefined) {
     const all = layout.hierarchies.filter(mounted);
@@ -208,12 +220,20 @@ export function selectHierarchies(layout: CgroupLayout, controllers: readonly st
   const chosen = new Set<CgroupHierarchy>();
   for (const controller of controllers) {
     const h = hierarchyFor(layout, controller);
+    // A JS caller's typo: a name neither cgroupkit nor this host knows gets a "did you mean", not "not available"
+    if (h === undefined && !isKnownController(controller) && !layout.hierarchies.some((x) => x.controllers.includes(controller))) {
+      throw new UnknownControllerError(String(controller), [...KNOWN_CONTROLLERS, ...layout.hierarchies.flatMap((x) => x.controllers)]);
+    }
     if (h === undefined) throw new UnsupportedError(`controller ${JSON.stringify(controller)} is not available on this host (layout ${layout.kind})`);
     if (!mounted(h)) throw new UnsupportedError(`controller ${controller}: its ${describe(h)} hierarchy is not mounted where this process can use it`);
     chosen.add(h);
   }
   if (layout.v2 && mounted(layout.v2)) chosen.add(layout.v2);
   return layout.hierarchies.filter((h) => chosen.has(h));
+}
+
+function isKnownController(name: unknown): boolean {
+  return typeof name === "string" && ((KNOWN_CONTROLLERS as readonly string[]).includes(name) || /^name=[\w.-]{1,64}$/.test(name));
 }
 
 interface Resolved extends CgroupPlacement, ResolvedDir {}
@@ -223,7 +243,7 @@ function mountsInOrder(hierarchy: CgroupHierarchy): CgroupMount[] {
   return [...hierarchy.mounts].sort((a, b) => Number(b.mountPoint === hierarchy.mountPoint) - Number(a.mountPoint === hierarchy.mountPoint));
 }
 
-async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly string[] | undefined, leafUnchecked = false): Promise<Resolved[]> {
+async function resolvePlacements(fs: CgroupFs, name: string, layout: CgroupLayout, controllers: readonly ControllerName[] | undefined, leafUnchecked = false): Promise<Resolved[]> {
   const components = parseGroupName(name);
   const placements: Resolved[] = [];
   for (const hierarchy of selectHierarchies(layout, controllers)) {
@@ -261,6 +281,8 @@ export class Cgroup {
 
   private v1Accessors: V1Accessors | undefined;
   private v2Accessors: V2Accessors | undefined;
+  /** A planned handle's controllers that `create` would enable for it (see {@link Cgroup.planned}). */
+  private v2Planned: readonly string[] | undefined;
 
   /** Typed accessors of the v1 control files (`cg.v1.memory?.limitInBytes`), by controller. */
   get v1(): V1Accessors {
@@ -273,14 +295,68 @@ export class Cgroup {
   }
 
   /**
-   * Typed accessors of the cgroup2 control files (`cg.v2.memory.max`), every controller bound to the group's cgroup2 directory.
+   * Typed accessors of the cgroup2 control files (`cg.v2.memory?.max`). `core` and `base` are always there; a
+   * controller's accessor only where the group's `cgroup.controllers` lists it (else `undefined`).
+   *
+   * Freshness: `cgroup.controllers` is read (one small synchronous read of a kernel-generated file) the first
+   * time `v2` is used, and the answer is kept for the handle's life. A controller enabled later (in the parent's
+   * `cgroup.subtree_control`, by this process or another) appears after {@link Cgroup.refresh} or on a new handle;
+   * one disabled later keeps its accessor, whose reads then fail with ENOENT, as any file of a removed group does.
+   * While the directory does not exist (a removed group) only `core` and `base` are bound and nothing is kept,
+   * so the next use looks again.
    * @throws {@link UnsupportedError} when the group has no cgroup2 placement
    */
   get v2(): V2Accessors {
     const dir = this.v2Placement?.dir;
     if (dir === undefined) throw new UnsupportedError(`group ${this.name} has no cgroup2 directory (layout ${this.layout.kind})`);
-    this.v2Accessors ??= accessorsOf(V2_CONTROLLERS, () => dir, this.fs) as V2Accessors;
-    return this.v2Accessors;
+    if (this.v2Accessors) return this.v2Accessors;
+    const listed = this.readV2Controllers(dir);
+    const enabled = new Set([...(listed ?? []), ...(this.v2Planned ?? [])]);
+    const accessors: Record<string, unknown> = {};
+    for (const controller in V2_CONTROLLERS) {
+      if (controller === "core") continue;
+      accessors[controller] = enabled.has(controller) ? new V2_CONTROLLERS[controller as V2ControllerName](dir, this.fs) : undefined;
+    }
+    const base: Record<string, unknown> = {};
+    for (const controller in V2_BASE_FILES) base[controller] = new V2_CONTROLLERS[controller as keyof V2BaseFiles](dir, this.fs);
+    accessors.core = new CoreV2(dir, this.fs);
+    accessors.base = Object.freeze(base);
+    const built = Object.freeze(accessors) as V2Accessors;
+    if (listed !== undefined) this.v2Accessors = built;
+    return built;
+  }
+
+  /** The group's `cgroup.controllers`; undefined while its directory is missing (a removed or a planned group). */
+  private readV2Controllers(dir: string): string[] | undefined {
+    try {
+      return this.fs.readFileSync(`${dir}/cgroup.controllers`).split(/\s+/).filter(Boolean);
+    } catch (err) {
+      if (isErrno(err, "ENOENT", "ENOTDIR")) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Forget what {@link Cgroup.v2} learned from `cgroup.controllers`, so its next use reads it again: after
+   * enabling a controller in the parent's `cgroup.subtree_control`. Returns the handle (`cg.refresh().v2.memory`).
+   */
+  refresh(): this {
+    this.v2Accessors = undefined;
+    return this;
+  }
+
+  /**
+   * The v2 accessor of a controller this group needs: `cg.requireV2("memory").max.write(…)`.
+   * @throws {@link ControllerNotEnabledError} naming the group, the controller and how to enable it, when the
+   * group's `cgroup.controllers` does not list it (it is `undefined` in {@link Cgroup.v2})
+   * @throws {@link UnsupportedError} when the group has no cgroup2 placement
+   */
+  requireV2<K extends V2ControllerName>(controller: K): NonNullable<V2Accessors[K]> {
+    const accessor = this.v2[controller];
+    if (accessor !== undefined) return accessor as NonNullable<V2Accessors[K]>;
+    const dir = this.v2Placement!.dir;
+    const enabled = this.readV2Controllers(dir) ?? [];
+    throw new ControllerNotEnabledError(this.name, controller, dir, enabled, this.layout.v2?.controllers.includes(controller) ?? false);
   }
 
   /** The group as `/proc/<pid>/cgroup` shows it: `/` + name. */
@@ -376,7 +452,14 @@ export class Cgroup {
    * @internal
    */
   static async planned(name: string, options: CgroupOptions = {}): Promise<Cgroup> {
-    return (await Cgroup.prepare(name, options, true)).handle;
+    const { handle, layout, fs } = await Cgroup.prepare(name, options, true);
+    // cg.v2 of a planned group: what create would enable for it (the chosen controllers, else the root's), with what it has now
+    const v2 = layout.v2;
+    if (v2?.mountPoint !== undefined && handle.v2Placement) {
+      const chosen = options.controllers ?? (await new CoreV2(v2.mountPoint, fs).subtreeControl.read().catch(() => [] as string[]));
+      handle.v2Planned = chosen.filter((c) => v2.controllers.includes(c));
+    }
+    return handle;
   }
 
   /**
@@ -428,7 +511,7 @@ export class Cgroup {
   }
 
   /** The placement in the hierarchy that holds a controller (`memory`, `name=systemd`), if selected. */
-  placement(controller: string): CgroupPlacement | undefined {
+  placement(controller: ControllerName | (string & {})): CgroupPlacement | undefined {
     const h = hierarchyFor(this.layout, controller);
     return this.placements.find((p) => p.hierarchy === h);
   }
@@ -864,7 +947,8 @@ async function mayWrite(fs: CgroupFs, file: string): Promise<boolean> {
 /** Write only the controllers a subtree_control lacks, so an already-enabled level is never written; returns those written. */
 async function enableControllers(core: CoreV2, controllers: readonly string[]): Promise<string[]> {
   const enabled = new Set(await core.subtreeControl.read());
-  const missing = controllers.filter((c) => !enabled.has(c));
+  // Names this host's cgroup2 lists (layout.v2.controllers, read from the kernel): valid there even when newer than the spec.
+  const missing = controllers.filter((c) => !enabled.has(c)) as V2ControllerName[];
   if (missing.length > 0) await core.subtreeControl.write({ enable: missing });
   return missing;
 }
@@ -879,12 +963,12 @@ async function makeLevels(
   name: string,
   layout: CgroupLayout,
   placements: readonly Resolved[],
-  controllers: readonly string[] | undefined,
+  controllers: readonly ControllerName[] | undefined,
   exclusive: boolean,
   made: string[],
   enabled: EnabledControllers[],
 ): Promise<void> {
-  const chosenV2 = controllers?.filter((c) => layout.v2?.controllers.includes(c));
+  const chosenV2: readonly string[] | undefined = controllers?.filter((c) => layout.v2?.controllers.includes(c));
   for (const p of placements) {
     const prefix = p.mount.mountPoint.endsWith("/") ? p.mount.mountPoint : `${p.mount.mountPoint}/`;
     const levelDir = (depth: number) => (depth === 0 ? p.mount.mountPoint : prefix + p.relative.slice(0, depth).join("/"));
@@ -938,5 +1022,5 @@ interface EnabledControllers {
 /** Nothing half-made: remove the directories a failed create made (bottom-up) and take back what it enabled. */
 async function undoLevels(fs: CgroupFs, made: readonly string[], enabled: readonly EnabledControllers[]): Promise<void> {
   for (const dir of [...made].reverse()) await fs.rmdir(dir).catch(() => undefined);
-  for (const e of [...enabled].reverse()) await e.core.subtreeControl.write({ disable: e.controllers }).catch(() => undefined);
+  for (const e of [...enabled].reverse()) await e.core.subtreeControl.write({ disable: e.controllers as V2ControllerName[] }).catch(() => undefined);
 }

@@ -20,6 +20,7 @@ export {
   type V2Hierarchy,
 } from "./mounts.js";
 export { CGROUP_NAME_MAX, parseGroupName } from "./names.js";
+export { ControllerNotEnabledError, KNOWN_CONTROLLERS, UnknownControllerError, checkControllerNames, type ControllerName } from "./controllers.js";
 export {
   DEFAULT_DELEGATE_FILES,
   KERNEL_DELEGATE_LIST,

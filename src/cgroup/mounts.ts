@@ -1,6 +1,6 @@
 // Mount discovery: which cgroup hierarchies exist, where they are mounted, and where this process sits in them.
 import { constants as osConstants } from "node:os";
-import { CoreV2 } from "../../generated/index.js";
+import { CoreV2, type V1ControllerName } from "../../generated/index.js";
 import { CgroupIoError, InvalidValueError, ParseError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { hierarchyPathComponents } from "./names.js";
@@ -323,8 +323,8 @@ export type MountRequest =
       readonly version: "v1";
       /** The directory to mount on. */
       readonly target: string;
-      /** Controllers to bind to the hierarchy (empty for a named one). */
-      readonly controllers: readonly string[];
+      /** Controllers to bind to the hierarchy (empty for a named one); names are checked again when mounting. */
+      readonly controllers: readonly (V1ControllerName | "perf_event")[];
       /** Name of a named hierarchy (`name=<name>`). */
       readonly name?: string;
     };

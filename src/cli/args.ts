@@ -1,6 +1,8 @@
 // A small command-line parser: long and short options, `--opt=value`, `--`, and verbs whose
 // trailing arguments are a command to run (`run … -- CMD ARGS`), which are never parsed as options.
 
+import { closestName } from "../runtime/suggest.js";
+
 /** A command-line mistake: reported as one line, exit status 2. @internal */
 export class UsageError extends Error {
   constructor(
@@ -152,30 +154,8 @@ function describeCount(n: number): string {
 
 /** ` (did you mean --x?)` for a near miss, else empty. @internal */
 export function suggest(word: string, candidates: readonly string[], prefix = "--"): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean ${prefix}${best}?)` : "";
-}
-
-/** Edits (insert, delete, substitute, swap two neighbours) from a to b: typos such as "gte" for "get" are one. */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number) => (d[i] as number[])[j] as number;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
-      (d[i] as number[])[j] = best;
-    }
-  }
-  return at(a.length, b.length);
+  const best = closestName(word, candidates);
+  return best !== undefined ? ` (did you mean ${prefix}${best}?)` : "";
 }
 
 /** The single value of an option, if given. @internal */

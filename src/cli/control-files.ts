@@ -1,5 +1,6 @@
 // Control files by the name a user types (`memory.max`, `hugetlb.2MB.max`): the spec's manifest maps
 // the name to its generated accessor, so reads parse and writes validate through the file's codec.
+import { V2_CONTROLLERS } from "../../generated/index.js";
 import type { Cgroup, CgroupPlacement } from "../cgroup/cgroup.js";
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile, type ControlFile } from "../runtime/accessor.js";
@@ -105,11 +106,20 @@ export function hierarchiesFor(layout: CgroupLayout, name: string): CgroupHierar
   return [...out];
 }
 
-/** The generated accessor of one entry in a group. */
+/**
+ * The generated accessor of one entry in a group. The CLI works by file name: a v2 controller not enabled for
+ * the group (`cg.v2.memory` undefined) still binds its class, so the kernel's ENOENT reaches
+ * {@link missingFileMessage}, which says whether the controller is bound to v1 or how to enable it.
+ */
 function accessorFor(cg: Cgroup, match: FileMatch): ControlFile | undefined {
   const { entry, param } = match;
-  const group = (entry.version === "v1" ? cg.v1 : cg.v2) as unknown as Readonly<Record<string, Record<string, unknown> | undefined>>;
-  const controller = group[entry.controller];
+  type Bag = Record<string, unknown> | undefined;
+  const v2 = (c: string): Bag => {
+    const bound = (cg.v2 as unknown as Readonly<Record<string, Bag>>)[c];
+    const cls = (V2_CONTROLLERS as Readonly<Record<string, new (dir: string, fs: CgroupFs) => object>>)[c];
+    return bound ?? (cls && cg.v2Placement ? (new cls(cg.v2Placement.dir, cg.fs) as Bag) : undefined);
+  };
+  const controller = entry.version === "v1" ? (cg.v1 as unknown as Readonly<Record<string, Bag>>)[entry.controller] : v2(entry.controller);
   if (controller === undefined) return undefined;
   const member = controller[entry.property];
   const file = param === undefined ? member : typeof member === "function" ? (member as (p: string) => unknown).call(controller, param) : undefined;

@@ -1,7 +1,9 @@
 // libcgroup's command-line habits (cgcreate, cgdelete, cgset, cgget, cgexec, cgclassify): `-g CONTROLLERS:PATH`
 // and `UID:GID` owners, read into what cgroupkit's own forms mean, so both spellings reach the same code.
 import { selectHierarchies } from "../cgroup/cgroup.js";
+import { checkControllerNames, KNOWN_CONTROLLERS, type ControllerName } from "../cgroup/controllers.js";
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../cgroup/mounts.js";
+import { closestName } from "../runtime/suggest.js";
 import type { CgroupOwner } from "../cgroup/cgroup.js";
 import { UsageError, type OptionSpec, type ParsedArgs } from "./args.js";
 import { groupArg } from "./context.js";
@@ -10,7 +12,7 @@ import { groupArg } from "./context.js";
 export interface GroupSpec {
   readonly group: string;
   /** Undefined for `*`. */
-  readonly controllers: readonly string[] | undefined;
+  readonly controllers: readonly ControllerName[] | undefined;
 }
 
 /** The `-g` option of a verb that takes libcgroup's form. @internal */
@@ -53,16 +55,19 @@ export function hasGroupSpec(args: ParsedArgs): boolean {
 }
 
 /** `--controllers memory,cpu` checked against the layout. @internal */
-export function controllersArg(layout: CgroupLayout, text: string): string[] {
+export function controllersArg(layout: CgroupLayout, text: string): ControllerName[] {
   const list = text.split(",").map((c) => c.trim()).filter(Boolean);
   if (list.length === 0) throw new UsageError("--controllers needs at least one controller name");
   for (const c of list) {
     if (!hierarchyFor(layout, c)) {
       const known = [...new Set(layout.hierarchies.flatMap((h) => [...h.controllers, ...(h.version === "v1" && h.name ? [`name=${h.name}`] : [])]))].sort();
-      throw new UsageError(`controller ${JSON.stringify(c)} is not available on this host (available: ${known.join(", ")})`);
+      // A typo is matched against what this host has first, then against every name cgroupkit knows
+      const near = closestName(c, known) ?? closestName(c, KNOWN_CONTROLLERS);
+      const hint = near !== undefined ? ` (did you mean ${JSON.stringify(near)}?)` : "";
+      throw new UsageError(`controller ${JSON.stringify(c)} is not available on this host${hint} (available: ${known.join(", ")})`);
     }
   }
-  return list;
+  return checkControllerNames(list, layout);
 }
 
 /** The hierarchies a spec names (with cgroup2, as `--controllers` does); undefined: all of them. @internal */

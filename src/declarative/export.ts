@@ -41,7 +41,8 @@ async function readLimits(cg: Cgroup): Promise<ResourceLimits> {
     if (swappiness !== undefined) memory.swappiness = Number(swappiness);
     const oom = await optional(() => m.oomControl.readRaw());
     if (oom !== undefined && /^oom_kill_disable 1$/m.test(oom)) memory.oomKillDisable = true;
-  } else if (version(cg, "memory") === "v2") {
+  } else if (version(cg, "memory") === "v2" && cg.v2.memory) {
+    // not enabled for the group (undefined): it has no memory limit of its own to export
     const m = cg.v2.memory;
     memory.max = await m.max.read();
     const swap = await optional(() => m.swapMax.read());
@@ -58,7 +59,7 @@ async function readLimits(cg: Cgroup): Promise<ResourceLimits> {
       cpu.quota = quota < 0n ? "max" : quota;
       cpu.period = await c.cfsPeriodUs.read();
     }
-  } else if (version(cg, "cpu") === "v2") {
+  } else if (version(cg, "cpu") === "v2" && cg.v2.cpu) {
     const c = cg.v2.cpu;
     cpu.weight = Number(await c.weight.read());
     const max = await optional(() => c.max.read());
@@ -79,8 +80,9 @@ async function readLimits(cg: Cgroup): Promise<ResourceLimits> {
   if (version(cg, "blkio") === "v1") {
     const weight = await optional(() => cg.v1.blkio!.weight.read());
     if (weight !== undefined) limits.io = { blkioWeight: Number(weight) };
-  } else if (version(cg, "io") === "v2") {
-    const weight = await optional(() => cg.v2.io.weight.read());
+  } else if (version(cg, "io") === "v2" && cg.v2.io) {
+    const io = cg.v2.io;
+    const weight = await optional(() => io.weight.read());
     const value = (weight as { default?: bigint } | undefined)?.default;
     if (value !== undefined) limits.io = { weight: Number(value) };
   }

@@ -1,6 +1,7 @@
 // A tree document against the live host: the plan (every file it would write, old → new; the groups it would
 // create; owners; device ACLs), and its execution, which undoes what it did when a step fails.
 import { Cgroup } from "../cgroup/cgroup.js";
+import type { ControllerName } from "../cgroup/controllers.js";
 import type { CgroupLayout } from "../cgroup/mounts.js";
 import { applyDevicePolicy, readDevicePolicy } from "../devices/apply.js";
 import type { DevicePolicy } from "../devices/policy.js";
@@ -15,7 +16,7 @@ export interface TreeTarget {
   readonly layout: CgroupLayout;
   readonly fs: CgroupFs;
   /** Controllers a new group is created with (as `create` picks by default). */
-  readonly controllers: readonly string[];
+  readonly controllers: readonly ControllerName[];
   /** An existing group the document's top-level groups go under; default the hierarchy roots. */
   readonly parent?: string;
 }

@@ -1,5 +1,6 @@
 // One cross-version way to say "memory limit", "cpu weight", "pids limit": planned, validated, then written.
-import type { Cgroup } from "../cgroup/cgroup.js";
+import type { Cgroup, V2Accessors } from "../cgroup/cgroup.js";
+import type { V2ControllerName } from "../../generated/index.js";
 import { explainRefusal, refuseUndelegatedWrites } from "../cgroup/delegation.js";
 import { ReadWriteFile } from "../runtime/accessor.js";
 import { CgroupError, CgroupIoError, InvalidValueError, UnsupportedError } from "../runtime/errors.js";
@@ -197,6 +198,14 @@ function versionOf(cg: Cgroup, controller: string): "v1" | "v2" | undefined {
   return cg.placement(controller)?.hierarchy.version;
 }
 
+/**
+ * The v2 accessor of a controller a limit needs, where cgroup2 holds it on this host; a group that does not have it
+ * enabled is a {@link ControllerNotEnabledError} naming the group and how to enable it, before anything is written.
+ */
+function neededV2<K extends V2ControllerName>(cg: Cgroup, controller: K): NonNullable<V2Accessors[K]> | undefined {
+  return versionOf(cg, controller) === "v2" ? cg.requireV2(controller) : undefined;
+}
+
 /** What the kernel shows, learned before planning: it decides between files that say the same thing. */
 interface KernelProbe {
   readonly currentMemsw: bigint | "max" | undefined;
@@ -250,7 +259,7 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
       if (memory.kernelTcp !== undefined) plan(m.kmemTcpLimitInBytes, memory.kernelTcp, "memory.kernelTcp", out);
       if (memory.high !== undefined) throw new UnsupportedError("memory.high: cgroup v1 has no such limit");
     } else {
-      const m = versionOf(cg, "memory") === "v2" ? cg.v2.memory : undefined;
+      const m = neededV2(cg, "memory");
       if (memory.max !== undefined) plan(m?.max, memory.max, "memory.max", out);
       if (memory.swap !== undefined) plan(m?.swapMax, memory.swap, "memory.swap", out);
       if (memory.low !== undefined) plan(m?.low, memory.low, "memory.low", out);
@@ -280,7 +289,7 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
       if (cpu.realtimeRuntime !== undefined) plan(c.rtRuntimeUs, cpu.realtimeRuntime, "cpu.realtimeRuntime", out);
       if (cpu.idle !== undefined) plan(c.idle, cpu.idle, "cpu.idle", out);
     } else {
-      const c = cpuVersion === "v2" ? cg.v2.cpu : undefined;
+      const c = neededV2(cg, "cpu");
       if (cpu.weight !== undefined) plan(c?.weight, cpu.weight, "cpu.weight", out);
       if (cpu.shares !== undefined) {
         const weight = (options.sharesToWeight ?? cpuSharesToWeightOci)(cpu.shares);
@@ -292,20 +301,20 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
       if (cpu.realtimePeriod !== undefined || cpu.realtimeRuntime !== undefined) throw new UnsupportedError("cpu.realtimeRuntime/realtimePeriod: cgroup v2 has no real-time group scheduling files");
     }
     if (cpu.cpus !== undefined || cpu.mems !== undefined) {
-      const set = versionOf(cg, "cpuset") === "v1" ? cg.v1.cpuset : versionOf(cg, "cpuset") === "v2" ? cg.v2.cpuset : undefined;
+      const set = versionOf(cg, "cpuset") === "v1" ? cg.v1.cpuset : neededV2(cg, "cpuset");
       if (cpu.mems !== undefined) plan(set?.mems, cpu.mems, "cpu.mems", out);
       if (cpu.cpus !== undefined) plan(set?.cpus, cpu.cpus, "cpu.cpus", out);
     }
   }
   if (pids?.max !== undefined) {
-    const p = versionOf(cg, "pids") === "v1" ? cg.v1.pids : versionOf(cg, "pids") === "v2" ? cg.v2.pids : undefined;
+    const p = versionOf(cg, "pids") === "v1" ? cg.v1.pids : neededV2(cg, "pids");
     plan(p?.max, pids.max, "pids.max", out);
   }
   if (io) planIo(cg, io, probe, out, absent, chosen);
   for (const [size, limit] of Object.entries(hugetlb ?? {})) {
     const version = versionOf(cg, "hugetlb");
     const h = version === "v1" ? cg.v1.hugetlb! : undefined;
-    const h2 = version === "v2" ? cg.v2.hugetlb : undefined;
+    const h2 = neededV2(cg, "hugetlb");
     plan(h?.limitInBytes(size) ?? h2?.max(size), limit, `hugetlb.${size}`, out);
     // Reservations too, where the kernel accounts them (5.7+): opencontainers/cgroups (runc ≥ 1.2) does the same.
     const rsvd = h?.rsvdLimitInBytes(size) ?? h2?.rsvdMax(size);
@@ -313,7 +322,7 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
   }
   for (const [device, rdma] of Object.entries(limits.rdma ?? {})) {
     const version = versionOf(cg, "rdma");
-    const file = version === "v1" ? cg.v1.rdma?.max : version === "v2" ? cg.v2.rdma.max : undefined;
+    const file = version === "v1" ? cg.v1.rdma?.max : version === "v2" ? cg.requireV2("rdma").max : undefined;
     const values = { ...(rdma.hcaHandles !== undefined ? { hca_handle: rdma.hcaHandles } : {}), ...(rdma.hcaObjects !== undefined ? { hca_object: rdma.hcaObjects } : {}) };
     plan(file, { [device]: values }, `rdma.${device}`, out, { deviceLine: { device, clear: `${device} hca_handle=max hca_object=max` } });
   }
@@ -328,6 +337,7 @@ function planWrites(cg: Cgroup, limits: ResourceLimits, options: ApplyResourcesO
     const probeWrite = resolveUnified(key, text);
     const dir = versionOf(cg, probeWrite.controller) === "v2" ? cg.v2Placement?.dir : undefined;
     if (dir === undefined) throw new UnsupportedError(`${unifiedField(key)}: the ${probeWrite.controller} controller is not on cgroup v2 for this group (layout ${cg.layout.kind})`);
+    if (probeWrite.controller !== "core") cg.requireV2(probeWrite.controller as V2ControllerName); // enabled for this group, or a clear error
     const bound = resolveUnified(key, text, dir, cg.fs);
     if (!(bound.file instanceof ReadWriteFile)) throw new UnsupportedError(`${unifiedField(key)}: a write-only file is an action, not a limit`);
     plan(bound.file as AnyFile, bound.value, unifiedField(key), out);
@@ -369,7 +379,7 @@ function planIo(cg: Cgroup, io: NonNullable<ResourceLimits["io"]>, probe: Kernel
     }
     return;
   }
-  const v = cg.v2.io;
+  const v = cg.requireV2("io");
   if (io.weight !== undefined) plan(v.weight, { device: "default", value: BigInt(io.weight) }, "io.weight", out);
   if (io.blkioWeight !== undefined) {
     // runc and crun: BFQ's file takes the OCI value as is; else iocost's io.weight, converted.
@@ -487,7 +497,7 @@ async function probeKernel(cg: Cgroup, limits: ResourceLimits): Promise<KernelPr
   const v1 = weighs && versionOf(cg, "blkio") === "v1";
   const v2 = weighs && !v1 && versionOf(cg, "io") === "v2";
   const v1Weight = v1 && !(await cg.v1.blkio!.weight.exists()) ? "blkio.bfq.weight" : "blkio.weight";
-  const v2Bfq = v2 ? await cg.v2.io.bfqWeight.exists() : false;
+  const v2Bfq = v2 ? await cg.requireV2("io").bfqWeight.exists() : false;
   const bfqDevices = new Set(v2 ? (io?.deviceWeights ?? []).map((d) => d.device).filter((d) => activeScheduler(d) === "bfq") : []);
   return { currentMemsw, v1Weight, v2Bfq, bfqDevices };
 }

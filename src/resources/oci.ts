@@ -230,7 +230,8 @@ export function resourcesFromOci(input: unknown): {
       swap: swap === undefined ? undefined : swapMax(swap, memory.limit ?? 0n),
       low: memory.reservation === undefined || memory.reservation === -1n ? undefined : memory.reservation,
       swappiness: memory.swappiness === undefined ? undefined : Number(memory.swappiness),
-      oomKillDisable: memory.disableOOMKiller,
+      // false asks for the kernel's default: runc writes oom_control only for true, and v2 (no switch) then has nothing to refuse.
+      oomKillDisable: memory.disableOOMKiller === true ? true : undefined,
       kernel: bytes(memory.kernel),
       kernelTcp: bytes(memory.kernelTCP),
     },

@@ -107,7 +107,7 @@ function usageFiles(cg: Cgroup) {
     memoryLimitInBytes: m1?.limitInBytes,
     memoryMemswUsageInBytes: m1?.memswUsageInBytes,
     memoryOomControl: m1?.oomControl,
-    cpuStatV2: cpuOnV2 ? cg.v2.cpu.stat : undefined,
+    cpuStatV2: cpuOnV2 ? cg.v2.base.cpu.stat : undefined,
     cpuacctUsage: acct?.usage,
     cpuacctStat: acct?.stat,
     cpuStatV1: cpu1?.stat,
@@ -117,9 +117,9 @@ function usageFiles(cg: Cgroup) {
     ioStat: io2?.stat,
     blkioServiceBytes: blkio?.throttleIoServiceBytesRecursive,
     blkioServiced: blkio?.throttleIoServicedRecursive,
-    cpuPressure: psi?.cpu.pressure,
-    memoryPressure: psi?.memory.pressure,
-    ioPressure: psi?.io.pressure,
+    cpuPressure: psi?.base.cpu.pressure,
+    memoryPressure: psi?.base.memory.pressure,
+    ioPressure: psi?.base.io.pressure,
   } satisfies SnapshotFiles;
 }
 

@@ -4,7 +4,7 @@
 // goes through ScopeWriteGuard.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { CoreV2 } from "../../generated/index.js";
+import { CoreV2, type V2ControllerName } from "../../generated/index.js";
 import { Cgroup } from "../cgroup/cgroup.js";
 import type { CgroupLayout } from "../cgroup/mounts.js";
 import { hierarchyPathComponents } from "../cgroup/names.js";
@@ -292,7 +292,8 @@ export async function startDelegatedScope(
       await new CoreV2(`${scopeDir}/${KEEPER_LEAF}`, guard).procs.write(keeperPid);
     }
     const controllers = await scopeCore.controllers.read();
-    if (controllers.length > 0) await scopeCore.subtreeControl.write({ enable: controllers });
+    // the kernel's own list for this scope: every name is one it takes, even one newer than the spec
+    if (controllers.length > 0) await scopeCore.subtreeControl.write({ enable: controllers as V2ControllerName[] });
     const leafName = `${controlGroup.replace(/^\//, "")}/${PAYLOAD_LEAF}`;
     const leaf = await Cgroup.open(leafName, { layout: options.layout, controllers: [], fs: guard });
     const leafLimits = mergeLimits(plan.leaf, started.leafExtra);

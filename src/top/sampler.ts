@@ -64,7 +64,7 @@ interface Tracked {
 }
 
 function pidsEventsFile(cg: Cgroup, version: "v1" | "v2" | undefined) {
-  return version === "v2" ? cg.v2.pids.events : version === "v1" ? cg.v1.pids?.events : undefined;
+  return version === "v2" ? cg.v2.pids?.events : version === "v1" ? cg.v1.pids?.events : undefined;
 }
 
 const avg10 = (p: { some?: { avg10: number }; full?: { avg10: number } } | undefined): PressureAvg10 | undefined => (p ? { some: p.some?.avg10, full: p.full?.avg10 } : undefined);

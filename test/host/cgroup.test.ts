@@ -11,7 +11,7 @@ import { isRoot, removeTree, testName, v1Hierarchy, v2Mount } from "../support/h
 
 const layout: CgroupLayout | undefined = fs.existsSync("/proc/self/mountinfo") ? await readCgroupLayout() : undefined;
 const usable = isRoot && layout !== undefined && layout.kind !== "none" && hierarchyFor(layout, "memory") !== undefined && hierarchyFor(layout, "pids") !== undefined;
-const CONTROLLERS = ["memory", "cpu", "pids", "freezer"].filter((c) => layout && hierarchyFor(layout, c));
+const CONTROLLERS = (["memory", "cpu", "pids", "freezer"] as const).filter((c) => layout && hierarchyFor(layout, c));
 const MiB = 1024n * 1024n;
 
 let prefix: string;
@@ -78,17 +78,17 @@ describe.runIf(usable)("Cgroup on the host's hierarchies", () => {
       await cg.v1.memory!.limitInBytes.write(64n * MiB);
       expect(await cg.v1.memory!.limitInBytes.read()).toBe(64n * MiB);
     } else {
-      await cg.v2.memory.max.write(64n * MiB);
-      expect(await cg.v2.memory.max.read()).toBe(64n * MiB);
+      await cg.requireV2("memory").max.write(64n * MiB);
+      expect(await cg.requireV2("memory").max.read()).toBe(64n * MiB);
     }
     if (hierarchyFor(cg.layout, "cpu")?.version === "v1") {
       await cg.v1.cpu!.shares.write(512n);
       expect(await cg.v1.cpu!.shares.read()).toBe(512n);
     } else {
-      await cg.v2.cpu.weight.write(50);
-      expect(await cg.v2.cpu.weight.read()).toBe(50);
+      await cg.requireV2("cpu").weight.write(50);
+      expect(await cg.requireV2("cpu").weight.read()).toBe(50);
     }
-    const pids = hierarchyFor(cg.layout, "pids")?.version === "v1" ? cg.v1.pids! : cg.v2.pids;
+    const pids = hierarchyFor(cg.layout, "pids")?.version === "v1" ? cg.v1.pids! : cg.requireV2("pids");
     await pids.max.write(32n);
     expect(await pids.max.read()).toBe(32n);
 
@@ -135,8 +135,8 @@ describe.runIf(usable)("Cgroup on the host's hierarchies", () => {
       else expect(swapOn).toBe(false); // otherwise swap would let it survive
       expect((await memory.oomControl.read()).oom_kill).toBe(0n);
     } else {
-      await cg.v2.memory.max.write(64n * MiB);
-      if (await cg.v2.memory.swapMax.exists()) await cg.v2.memory.swapMax.write(0n);
+      await cg.requireV2("memory").max.write(64n * MiB);
+      if (await cg.requireV2("memory").swapMax.exists()) await cg.requireV2("memory").swapMax.write(0n);
       else expect(swapOn).toBe(false);
     }
     // waits for a line on stdin, so the allocation starts only once it is inside the group
@@ -153,7 +153,7 @@ describe.runIf(usable)("Cgroup on the host's hierarchies", () => {
       expect(peak).toBeLessThanOrEqual(64n * MiB);
       expect(peak).toBeGreaterThan(63n * MiB);
     } else {
-      expect((await cg.v2.memory.events.read()).oom_kill).toBeGreaterThanOrEqual(1n);
+      expect((await cg.requireV2("memory").events.read()).oom_kill).toBeGreaterThanOrEqual(1n);
     }
     await cg.remove();
     expect(fs.existsSync(cg.placements[0]!.dir)).toBe(false);
@@ -215,7 +215,7 @@ describe.runIf(usable)("Cgroup on the host's hierarchies", () => {
 
     it("values out of range never reach the kernel; malformed text the kernel refuses is EINVAL", async () => {
       const cg = await Cgroup.create(`${prefix}/vals`, { controllers: CONTROLLERS });
-      const pids = hierarchyFor(cg.layout, "pids")?.version === "v1" ? cg.v1.pids! : cg.v2.pids;
+      const pids = hierarchyFor(cg.layout, "pids")?.version === "v1" ? cg.v1.pids! : cg.requireV2("pids");
       await expect(Promise.resolve().then(() => pids.max.write(-1n))).rejects.toThrow(InvalidValueError);
       await expect(Promise.resolve().then(() => pids.max.write(2n ** 64n))).rejects.toThrow(InvalidValueError);
       expect(await pids.max.read()).toBe("max");

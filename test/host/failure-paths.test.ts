@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { Cgroup, CgroupAttachError } from "../../src/cgroup/cgroup.js";
+import type { ControllerName } from "../../src/cgroup/controllers.js";
 import { main } from "../../src/cli/cli.js";
 import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { applyResources, ResourceApplyError } from "../../src/resources/limits.js";
@@ -12,7 +13,7 @@ import { ReadWriteFile } from "../../src/runtime/accessor.js";
 import { InvalidValueError } from "../../src/runtime/errors.js";
 import { CGROUP_ROOT, isRoot, removeTree, testName, v1Hierarchy, v2Mount } from "../support/host.js";
 
-const V1 = ["memory", "cpu", "cpuset", "pids", "blkio", "freezer", "devices"];
+const V1 = ["memory", "cpu", "cpuset", "pids", "blkio", "freezer", "devices"] as const;
 const usable = isRoot && V1.every((c) => v1Hierarchy(c));
 const createdTops: string[] = [];
 
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 
 /** A fresh group `<test prefix>/c1` in the given hierarchies (cgroup2 too when `v2`). */
-async function group(controllers: readonly string[] = V1, v2 = false): Promise<Cgroup> {
+async function group(controllers: readonly ControllerName[] = V1, v2 = false): Promise<Cgroup> {
   const top = testName();
   createdTops.push(top);
   const layout = await readCgroupLayout();

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cgroup } from "../../src/cgroup/cgroup.js";
+import type { ControllerName } from "../../src/cgroup/controllers.js";
 import { hierarchyFor, readCgroupLayout, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { openMetricsCollector, type Scrape } from "../../src/metrics/collector.js";
 import { FaultInjectingFs } from "../../src/runtime/fault-fs.js";
@@ -47,8 +48,8 @@ function memoryFiles(cg: Cgroup) {
 
 async function limitMemory(cg: Cgroup, bytes: bigint): Promise<void> {
   if (cg.placement("memory")!.hierarchy.version === "v2") {
-    await cg.v2.memory.max.write(bytes);
-    await cg.v2.memory.swapMax.write(0n).catch(() => undefined); // no swap accounting: nothing to limit
+    await cg.requireV2("memory").max.write(bytes);
+    await cg.requireV2("memory").swapMax.write(0n).catch(() => undefined); // no swap accounting: nothing to limit
   } else {
     await cg.v1.memory!.limitInBytes.write(bytes);
     // With swap, a v1 group over its limit swaps instead of OOMing: bound memory+swap too where accounted.
@@ -118,7 +119,7 @@ describe.runIf(usable)("serve-metrics on the host (spawned, as root)", { timeout
 
   it("exports limits, OOM kills, pids and the scrape's cost as the raw files say; new groups appear, removed ones drop out; SIGINT stops it", async () => {
     const prefix = testParent();
-    const controllers = ["memory", "pids", ...["cpuacct", "cpu"].filter(mounted)];
+    const controllers: ControllerName[] = ["memory", "pids", ...(["cpuacct", "cpu"] as const).filter(mounted)];
     const steady = await Cgroup.create(`${prefix}/steady`, { controllers, layout });
     const hog = await Cgroup.create(`${prefix}/hog`, { controllers, layout });
     await limitMemory(steady, 64n << 20n);

@@ -11,7 +11,7 @@ import { FaultInjectingFs } from "../../src/runtime/fault-fs.js";
 import { nodeCgroupFs } from "../../src/runtime/fs.js";
 import { isRoot, removeTree, testName, v1Hierarchy } from "../support/host.js";
 
-const CONTROLLERS = ["memory", "cpu", "pids", "blkio"];
+const CONTROLLERS = ["memory", "cpu", "pids", "blkio"] as const;
 const usable = isRoot && CONTROLLERS.every((c) => v1Hierarchy(c));
 const created: string[] = [];
 // A block device the host has (not a loop device), for throttle lines.

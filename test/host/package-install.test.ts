@@ -93,7 +93,7 @@ try {
   child.stdin.end("go\\n");
   const code = await exited;
   const memoryOnV2 = cg.placement("memory")?.hierarchy.version === "v2";
-  const memoryMax = memoryOnV2 ? await cg.v2.memory.max.read() : await cg.v1.memory?.limitInBytes.read();
+  const memoryMax = memoryOnV2 ? await cg.requireV2("memory").max.read() : await cg.v1.memory?.limitInBytes.read();
   console.log(JSON.stringify({ written: applied.written.length, mechanism: devices.mechanism, childInGroup: procs.includes(child.pid), code, stdout, stderr, memoryMax: String(memoryMax), manifestFiles: records.filter((r) => r.className.length > 0).length }));
 } finally {
   await cg.remove({ kill: true });

@@ -12,7 +12,7 @@ import { FaultInjectingFs } from "../../src/runtime/fault-fs.js";
 import { nodeCgroupFs } from "../../src/runtime/fs.js";
 import { isRoot, removeTree, testName, v1Hierarchy } from "../support/host.js";
 
-const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"];
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids"] as const;
 const usable = isRoot && CONTROLLERS.every((c) => v1Hierarchy(c));
 const created: string[] = [];
 

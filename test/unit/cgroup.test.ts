@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
-import { CoreV2, MemoryV1, MemoryV2, V2_CONTROLLERS } from "../../generated/index.js";
+import { CoreV2, CpuV2, MemoryV1, MemoryV2, PidsV2, V2_CONTROLLERS } from "../../generated/index.js";
+import { ControllerNotEnabledError, UnknownControllerError } from "../../src/cgroup/controllers.js";
 import { Cgroup, CgroupBusyError, type CgroupOptions } from "../../src/cgroup/cgroup.js";
 import { discoverHierarchies, type CgroupLayout } from "../../src/cgroup/mounts.js";
 import { CgroupIoError, InvalidNameError, InvalidValueError, UnsupportedError } from "../../src/runtime/errors.js";
@@ -87,6 +88,15 @@ class FakeCgroupFs extends NodeCgroupFs {
       return super.readFile(`${path.dirname(path.dirname(p))}/cgroup.subtree_control`);
     }
     return super.readFile(p);
+  }
+
+  /** cgroup.controllers below the root is the parent's subtree_control, read live (Cgroup.v2 reads it synchronously). */
+  override readFileSync(p: string): string {
+    const [mountPoint] = this.kindOf(p);
+    if (path.basename(p) === "cgroup.controllers" && path.dirname(p) !== mountPoint && fs.existsSync(p)) {
+      return super.readFileSync(`${path.dirname(path.dirname(p))}/cgroup.subtree_control`);
+    }
+    return super.readFileSync(p);
   }
 
   override async writeFile(p: string, data: string): Promise<void> {
@@ -608,15 +618,72 @@ describe("typed accessors", () => {
     await expect(Promise.resolve().then(() => memory!.limitInBytes.write(-1n))).rejects.toThrow(InvalidValueError);
   });
 
-  it("cg.v2 binds every v2 controller to the cgroup2 directory", async () => {
-    const host = fakeHost("v2");
-    const cg = await Cgroup.create("acc", host.options);
-    expectTypeOf(cg.v2.memory).toEqualTypeOf<MemoryV2>();
-    expect(cg.v2.memory.dir).toBe(`${host.v2Dir}/acc`);
+  it("cg.v2 binds the controllers the group's cgroup.controllers lists; the others are undefined, core and base always there", async () => {
+    const host = fakeHost("v2"); // cpu, memory, pids available at the root
+    const cg = await Cgroup.create("acc", { ...host.options, controllers: ["memory", "pids"] });
+    expectTypeOf(cg.v2.memory).toEqualTypeOf<MemoryV2 | undefined>();
+    expectTypeOf(cg.v2.core).toEqualTypeOf<CoreV2>();
+    expect(cg.v2.memory?.dir).toBe(`${host.v2Dir}/acc`);
+    expect(cg.v2.pids).toBeInstanceOf(PidsV2);
+    expect(cg.v2.cpu).toBeUndefined(); // available on the host, not enabled in the root's subtree_control
+    expect(cg.v2.io).toBeUndefined(); // not on this host at all
+    expect(cg.v2.base.cpu.stat.path).toBe(`${host.v2Dir}/acc/cpu.stat`); // cgroup core's file: there without the controller
     expect(cg.v2.core).toBeInstanceOf(CoreV2);
     await cg.attach(99);
     expect(await cg.v2.core.procs.read()).toEqual([99]);
-    expect(Object.keys(cg.v2)).toEqual(Object.keys(V2_CONTROLLERS));
+    expect(Object.keys(cg.v2).sort()).toEqual([...Object.keys(V2_CONTROLLERS), "base"].sort());
+    expect(cg.v2).toBe(cg.v2); // read once, kept
+  });
+
+  it("requireV2 returns an enabled controller's accessor and names the group, the controller and the fix otherwise", async () => {
+    const host = fakeHost("v2");
+    const cg = await Cgroup.create("web", { ...host.options, controllers: ["memory"] });
+    expect(cg.requireV2("memory")).toBe(cg.v2.memory);
+    const err = (() => {
+      try {
+        cg.requireV2("cpu");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ControllerNotEnabledError);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect(err).toMatchObject({ code: "ERR_CONTROLLER_NOT_ENABLED", group: "web", controller: "cpu", enabled: ["memory"], onHost: true });
+    expect((err as Error).message).toBe(
+      `group web: the cpu controller is not enabled for it on cgroup2 (${host.v2Dir}/web/cgroup.controllers lists memory); enable it in the parent's cgroup.subtree_control (echo +cpu > ${host.v2Dir}/cgroup.subtree_control), or create the group with controllers: ["cpu"]`,
+    );
+    expect(() => cg.requireV2("io")).toThrow(/this host's cgroup2 has no io controller/);
+  });
+
+  it("the answer is kept until refresh(): a controller enabled later appears then", async () => {
+    const host = fakeHost("v2");
+    const cg = await Cgroup.create("late", { ...host.options, controllers: ["memory"] });
+    expect(cg.v2.cpu).toBeUndefined();
+    await new CoreV2(host.v2Dir, host.fs).subtreeControl.write({ enable: ["cpu"] });
+    expect(cg.v2.cpu).toBeUndefined(); // stale by design: one read per handle
+    expect(cg.refresh().v2.cpu?.dir).toBe(`${host.v2Dir}/late`);
+    expect((await Cgroup.open("late", host.options)).v2.cpu).toBeInstanceOf(CpuV2); // a new handle sees it too
+  });
+
+  it("a removed group's v2 has core and base only, and looks again on the next use", async () => {
+    const host = fakeHost("v2");
+    const cg = await Cgroup.create("gone", { ...host.options, controllers: ["memory"] });
+    await cg.remove();
+    expect(cg.v2.memory).toBeUndefined();
+    expect(cg.v2.core).toBeInstanceOf(CoreV2);
+    await Cgroup.create("gone", { ...host.options, controllers: ["memory"] });
+    expect(cg.v2.memory).toBeInstanceOf(MemoryV2); // not cached while the directory was missing
+  });
+
+  it("a JS caller's misspelled controller is an UnknownControllerError with a suggestion, before anything is made", async () => {
+    const host = fakeHost("v2");
+    const err = await Cgroup.create("typo", { ...host.options, controllers: ["memroy" as "memory"] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownControllerError);
+    expect(err).toMatchObject({ code: "ERR_INVALID_VALUE", controller: "memroy", suggestion: "memory" });
+    expect((err as Error).message).toMatch(/controllers: invalid value "memroy": not a cgroup controller \(did you mean "memory"\?\)/);
+    expect(fs.existsSync(`${host.v2Dir}/typo`)).toBe(false);
+    // a known controller the host lacks is still "not available", not a typo
+    await expect(Cgroup.create("typo", { ...host.options, controllers: ["rdma"] })).rejects.toThrow(/controller "rdma" is not available on this host/);
   });
 
   it("cg.v2 on a group without a cgroup2 directory is unsupported", async () => {

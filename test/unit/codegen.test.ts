@@ -49,6 +49,7 @@ describe("generate", () => {
       "generated/README.md",
       "generated/index.ts",
       "generated/manifest.json",
+      "generated/names.ts",
       "generated/v1/memory.ts",
       "generated/v2/hugetlb.ts",
       "generated/v2/memory.ts",

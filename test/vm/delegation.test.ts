@@ -14,7 +14,7 @@ const PROJECT = path.resolve(import.meta.dirname, "../..");
 const MAIN = path.join(PROJECT, "dist/cli/cgroupkit.cjs");
 const LIBRARY = path.join(PROJECT, "dist/src/index.js");
 const UID = 1000;
-const CONTROLLERS = ["cpu", "memory", "pids"];
+const CONTROLLERS = ["cpu", "memory", "pids"] as const;
 
 
 let top: string; // test-owned, root's: /sys/fs/cgroup/<top>

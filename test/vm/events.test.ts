@@ -52,8 +52,8 @@ const HOG = "const h = []; for (;;) h.push(Buffer.alloc(1 << 20, 1));";
 describe("watch() on cgroup2", () => {
   it("an OOM kill is a memory.events delta with oom_kill >= 1; populated 1 -> 0 when the last process exits", async () => {
     const cg = await group();
-    await cg.v2.memory.max.write(32n << 20n);
-    await cg.v2.memory.swapMax.write(0n);
+    await cg.requireV2("memory").max.write(32n << 20n);
+    await cg.requireV2("memory").swapMax.write(0n);
     const stream = watch(cg);
     await stream.ready;
     const hog = start(cg, `exec "$1" -e "$2"`, [process.execPath, HOG]);
@@ -81,7 +81,7 @@ describe("watch() on cgroup2", () => {
 
   it("a fork bomb that hits pids.max shows as a pids.events delta", async () => {
     const cg = await group();
-    await cg.v2.pids.max.write(8n);
+    await cg.requireV2("pids").max.write(8n);
     const stream = watch(cg);
     await stream.ready;
     start(cg, "for i in $(seq 40); do sleep 30 & done; wait");
@@ -126,8 +126,8 @@ describe("watch() on cgroup2", () => {
 describe("pressure() on cgroup2", () => {
   it("a memory PSI trigger fires under a memory hog held at memory.high", async () => {
     const cg = await group();
-    await cg.v2.memory.high.write(8n << 20n);
-    await cg.v2.memory.swapMax.write(0n);
+    await cg.requireV2("memory").high.write(8n << 20n);
+    await cg.requireV2("memory").swapMax.write(0n);
     const events = pressure(cg, "memory", { kind: "some", stallUs: 50_000, windowUs: 1_000_000 });
     start(cg, `exec "$1" -e "$2"`, [process.execPath, HOG]);
     const timer = setTimeout(() => void events.return?.(), 60_000);

@@ -3,7 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { MemoryV2, PidsV2, V2_CONTROLLERS } from "../../generated/index.js";
 import { Cgroup, CgroupBusyError } from "../../src/cgroup/cgroup.js";
+import { ControllerNotEnabledError } from "../../src/cgroup/controllers.js";
 import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { testName } from "../support/host.js";
 import { cleanupGroups, enableAll, exited, keyed, procs, readWords, ROOT, rootControllers, spawnIn, track, until, write } from "./support/v2.js";
@@ -57,9 +59,17 @@ describe("Cgroup on pure cgroup v2", () => {
     expect(readWords(path.join(ROOT, top, "web", "cgroup.subtree_control")).sort()).toEqual(["memory", "pids"]);
     expect(readWords(path.join(dir, "cgroup.controllers")).sort()).toEqual(["memory", "pids"]);
 
-    await cg.v2.memory.max.write(64n * 1024n * 1024n);
-    await cg.v2.pids.max.write(50n);
-    expect(await cg.v2.memory.max.read()).toBe(64n * 1024n * 1024n);
+    // Pure v2: the enabled controllers' accessors are there, exactly those the kernel lists for the group
+    expect(cg.v2.memory).toBeInstanceOf(MemoryV2);
+    expect(cg.v2.pids).toBeInstanceOf(PidsV2);
+    const bound = Object.keys(V2_CONTROLLERS).filter((c) => c !== "core" && (cg.v2 as unknown as Record<string, unknown>)[c] !== undefined);
+    expect(bound.sort()).toEqual(["memory", "pids"]);
+    expect(cg.v2.cpu).toBeUndefined(); // available at the root, not enabled on the way down
+    expect(() => cg.requireV2("cpu")).toThrow(ControllerNotEnabledError);
+    expect(typeof (await cg.v2.base.cpu.stat.read()).usage_usec).toBe("bigint"); // a base file, there without the cpu controller
+    await cg.requireV2("memory").max.write(64n * 1024n * 1024n);
+    await cg.requireV2("pids").max.write(50n);
+    expect(await cg.requireV2("memory").max.read()).toBe(64n * 1024n * 1024n);
     expect(fs.readFileSync(path.join(dir, "pids.max"), "utf8")).toBe("50\n");
     // Create again is fine; open finds it.
     await Cgroup.create(`${top}/web/app`, { controllers: ["memory", "pids"] });

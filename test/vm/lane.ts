@@ -33,13 +33,21 @@ function vmScratchDir(): string {
   return dir;
 }
 
+/** The OCI differential's seed, passed into the VM to replay a run (CGROUPKIT_OCI_DIFF_SEED=N npm run test:vm). */
+function replaySeed(): string {
+  const seed = process.env.CGROUPKIT_OCI_DIFF_SEED;
+  if (seed === undefined) return "";
+  if (!/^\d+$/.test(seed)) throw new Error(`CGROUPKIT_OCI_DIFF_SEED: ${JSON.stringify(seed)} is not a seed (a non-negative integer)`);
+  return ` CGROUPKIT_OCI_DIFF_SEED=${seed}`;
+}
+
 /** The VM's /init: mounts, modules, the host's `/` over 9p, cgroup2, then the suite in a chroot. */
 function initScript(pre: QemuPrerequisites, token: string, suiteArgs: readonly string[]): string {
   const node = process.execPath;
   const scratch = vmScratchDir();
   const report = `${scratch}/cgroupkit-vm-vitest.json`;
   const vitest = vitestCommand("test/vm/vitest.config.ts", report, suiteArgs);
-  const env = `env -i HOME=${scratch} TMPDIR=${scratch} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true CGROUPKIT_IN_VM=${token} NO_COLOR=1`;
+  const env = `env -i HOME=${scratch} TMPDIR=${scratch} PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin CI=true CGROUPKIT_IN_VM=${token} NO_COLOR=1${replaySeed()}`;
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc

@@ -1,6 +1,7 @@
 // `create`, `delete` and `classify`: the libcgroup cgcreate / cgdelete / cgclassify of cgroupkit.
 import { CoreV2 } from "../../../generated/index.js";
 import { Cgroup } from "../../cgroup/cgroup.js";
+import { checkControllerNames, type ControllerName } from "../../cgroup/controllers.js";
 import type { CgroupLayout } from "../../cgroup/mounts.js";
 import { CgroupIoError } from "../../runtime/errors.js";
 import type { CgroupFs } from "../../runtime/fs.js";
@@ -24,7 +25,7 @@ function describePlacement(cg: Cgroup): Array<{ version: string; controllers: st
  * the controllers the root already delegates (so nothing is written at a hierarchy's root).
  * @internal
  */
-export async function defaultControllers(layout: CgroupLayout, fs: CgroupFs): Promise<string[]> {
+export async function defaultControllers(layout: CgroupLayout, fs: CgroupFs): Promise<ControllerName[]> {
   const out: string[] = [];
   for (const h of layout.v1) {
     if (h.mountPoint === undefined) continue;
@@ -35,7 +36,7 @@ export async function defaultControllers(layout: CgroupLayout, fs: CgroupFs): Pr
     const enabled = await new CoreV2(v2.mountPoint, fs).subtreeControl.read();
     out.push(...enabled.filter((c) => v2.controllers.includes(c)));
   }
-  return out;
+  return checkControllerNames(out, layout); // names the kernel printed: the layout has each of them
 }
 
 /** Modes are not set by cgroupkit: libcgroup's -d/-f/-s are refused with what to do instead. */
@@ -94,7 +95,7 @@ export const createVerb: Verb = {
     const byDefault = lists.length > 0 ? controllersArg(layout, lists.join(",")) : undefined;
     const targets = [
       ...names.map((group) => ({ group, controllers: byDefault })),
-      ...specs.map((s) => ({ group: s.group, controllers: s.controllers as readonly string[] | undefined })),
+      ...specs.map((s) => ({ group: s.group, controllers: s.controllers })),
     ];
     const results = [];
     for (const { group: name, controllers } of targets) {

@@ -2,6 +2,7 @@
 // writes, this file) and systemd (a transient scope over D-Bus). `run` itself only launches,
 // relays signals, reports and disposes; it never knows which driver made the group.
 import { Cgroup, CgroupExistsError } from "../../cgroup/cgroup.js";
+import type { ControllerName } from "../../cgroup/controllers.js";
 import { hierarchyFor, type CgroupLayout } from "../../cgroup/mounts.js";
 import { parseGroupName } from "../../cgroup/names.js";
 import { applyDevicePolicy } from "../../devices/apply.js";
@@ -44,10 +45,10 @@ export interface RunDriver {
 }
 
 /** The controllers a transient group is placed under, where the host has them. */
-const RUN_CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
+const RUN_CONTROLLERS: readonly ControllerName[] = ["memory", "cpu", "cpuacct", "pids", "devices", "freezer"];
 
 /** The controllers of {@link RUN_CONTROLLERS} this host has. */
-function runControllers(layout: CgroupLayout): string[] {
+function runControllers(layout: CgroupLayout): ControllerName[] {
   return RUN_CONTROLLERS.filter((c) => hierarchyFor(layout, c)?.mountPoint !== undefined);
 }
 

@@ -119,7 +119,8 @@ function commandOf(pid: number): string {
 /** The CPU bandwidth limit, from whichever version holds the cpu controller. */
 async function cpuLimitOf(cg: Cgroup): Promise<GroupNode["cpuLimit"]> {
   const version = cg.placement("cpu")?.hierarchy.version;
-  if (version === "v2") {
+  // a group without the cpu controller enabled (cg.v2.cpu undefined) has no bandwidth limit of its own
+  if (version === "v2" && cg.v2.cpu) {
     const max = await cg.v2.cpu.max.read();
     return { quotaUsec: max.quota, periodUsec: max.period, source: "v2" };
   }

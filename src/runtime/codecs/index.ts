@@ -71,14 +71,18 @@ export interface Codecs {
   u64List(): Codec<bigint[]>;
   /** cpu/memory-node lists (`0-3,5`), expanded to a sorted unique array; a write compacts an array or checks a list string. */
   rangeList(): Codec<number[], readonly number[] | string>;
-  /** `cgroup.subtree_control`: reads the enabled names; a write enables and disables (`+cpu -io`). */
-  subtreeControl(): Codec<
+  /**
+   * `cgroup.subtree_control`: reads the enabled names (as the kernel prints them: `string`, since a newer kernel
+   * may enable a controller the spec lacks); a write enables and disables (`+cpu -io`). `N` narrows the names a
+   * write takes (the generated `CoreV2` passes `V2ControllerName`); every write is still checked at run time.
+   */
+  subtreeControl<N extends string = string>(): Codec<
     string[],
     {
       /** Controllers to turn on for the children (`+name`). */
-      readonly enable?: readonly string[];
+      readonly enable?: readonly N[];
       /** Controllers to turn off (`-name`). */
-      readonly disable?: readonly string[];
+      readonly disable?: readonly N[];
     }
   >;
   /** v1 device rules (`c 1:3 rwm`); a write is one rule. */

@@ -166,7 +166,7 @@ function isControllerName(s: unknown): s is string {
 }
 
 /** The factory behind `codecs.subtreeControl` (see {@link Codecs}). @internal */
-export function subtreeControl(): Codec<string[], { readonly enable?: readonly string[]; readonly disable?: readonly string[] }> {
+export function subtreeControl<N extends string = string>(): Codec<string[], { readonly enable?: readonly N[]; readonly disable?: readonly N[] }> {
   return {
     name: "subtreeControl",
     parse: parseWords,

@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { generate, takeLock } from "../../codegen/main.js";
-import { readPendingChangesets } from "../../codegen/release/changesets.js";
-import { ReleaseError } from "../../codegen/release/common.js";
-import { compareApis, type CompatResult } from "../../codegen/release/compat.js";
+import { breaksAsMinor, readPendingChangesets } from "../../codegen/release/changesets.js";
+import { entryPoint, ReleaseError } from "../../codegen/release/common.js";
+import { compareApis, rollupExports, type CompatResult } from "../../codegen/release/compat.js";
 import { assess, baselineVersion } from "../../codegen/release/gate.js";
 import { packProblems, sourceMapProblems } from "../../codegen/release/pack-check.js";
 import { compareVersions, nextVersion, specVersionProblems } from "../../codegen/release/spec-versions.js";
@@ -135,6 +135,66 @@ describe("old-vs-current type tests", () => {
   }, 120_000);
 });
 
+/**
+ * A name union and the ways a surface can use it. Each case is judged alone: one alias, `Name`, widened by one
+ * member, and one use of it. Old calls compile when the library only takes names; a name it hands out can be one
+ * the caller's exhaustive switch does not know.
+ */
+const UNION_USES: Record<string, { use: string; bump: "minor" | "major" }> = {
+  parameter: { use: "export declare function enable(name: Name): void;", bump: "minor" },
+  "array parameter, optional": { use: "export declare function enable(names?: readonly Name[]): void;", bump: "minor" },
+  "option object property": { use: "export interface Options { readonly controllers?: readonly Name[]; }\nexport declare function create(options: Options): void;", bump: "minor" },
+  "method parameter of a class": { use: "export declare class Group { private readonly dir; enable(name: Name): Promise<void>; }", bump: "minor" },
+  "taken by a generic that only writes it": {
+    use: "export declare class File<R, W = R> { private readonly codec; read(): Promise<R>; write(value: W): Promise<void>; }\nexport declare class Core { get subtree(): File<string[], { readonly enable?: readonly Name[] }>; }",
+    bump: "minor",
+  },
+  "keys of an object handed out": { use: "export declare function accessors(): { readonly [K in Name]: number | undefined };", bump: "minor" },
+  "return type": { use: "export declare function current(): Name;", bump: "major" },
+  "property of a returned object": { use: "export interface Info { readonly name: Name; }\nexport declare function info(): Info;", bump: "major" },
+  "callback parameter": { use: "export declare function each(callback: (name: Name) => void): void;", bump: "major" },
+  "read by a generic": {
+    use: "export declare class File<R> { private readonly codec; read(): Promise<R>; }\nexport declare class Core { get controllers(): File<Name[]>; }",
+    bump: "major",
+  },
+  "keys of an object taken": { use: "export declare function limits(values: Record<Name, number>): void;", bump: "major" },
+  "a listed constant": { use: "export declare const NAMES: readonly Name[];", bump: "major" },
+  "no signature names it (users describe data with it)": { use: "", bump: "major" },
+};
+
+describe("a union type alias that gains a member", () => {
+  const surface = (members: string, use: string) => `/** @public */\nexport type Name = ${members};\n${use}\nexport { }\n`;
+  for (const [where, { use, bump }] of Object.entries(UNION_USES)) {
+    it(`used as ${where}: ${bump}`, () => {
+      const result = compareApis(surface('"memory" | "pids"', use), surface('"memory" | "pids" | "io"', use), tempDir(), TYPE_ROOTS);
+      const name = result.findings.filter((f) => f.name === "Name").map((f) => f.check);
+      expect(name).toEqual([bump === "minor" ? "widened-input" : "backward"]);
+      expect(assess(result, false).bump).toBe(bump);
+    }, 60_000);
+  }
+
+  it("a template-literal member counts as a name (ControllerName's `name=${string}`); narrowing stays a major", () => {
+    const use = UNION_USES.parameter!.use;
+    const widened = compareApis(surface('"memory" | `name=${string}`', use), surface('"memory" | "io" | `name=${string}`', use), tempDir(), TYPE_ROOTS);
+    expect(assess(widened, false).bump).toBe("minor");
+    // An input that lost a member breaks callers that pass it: the forward check fails, so the backward one is not excused.
+    const swapped = compareApis(surface('"memory" | "pids"', use), surface('"memory" | "io"', use), tempDir(), TYPE_ROOTS);
+    expect(assess(swapped, false).bump).toBe("major");
+  }, 60_000);
+});
+
+describe("entry points", () => {
+  it("name their reports and baselines after the subpath", () => {
+    expect(entryPoint(".", "./dist/src/index.d.ts")).toMatchObject({ specifier: "cgroupkit", id: "cgroupkit", dts: "dist/src/index.d.ts", report: "etc/cgroupkit.api.md", baselineDts: "etc/baseline/cgroupkit.d.ts" });
+    expect(entryPoint("./ebpf", "./dist/src/ebpf.d.ts")).toMatchObject({ specifier: "cgroupkit/ebpf", id: "cgroupkit-ebpf", report: "etc/cgroupkit-ebpf.api.md", builtDts: "temp/api-extractor/cgroupkit-ebpf.d.ts" });
+    expect(() => entryPoint("./Deep/path", "x.d.ts")).toThrow(ReleaseError);
+  });
+
+  it("read a rollup's exported names from its syntax", () => {
+    expect(rollupExports("declare interface Hidden {}\nexport declare function a(): void;\nexport declare const b: 1, c: 2;\ndeclare class D {}\nexport { D, Hidden as Shown }\n")).toEqual(["D", "Shown", "a", "b", "c"]);
+  });
+});
+
 describe("pending changesets", () => {
   function withChangesets(files: Record<string, string>): string {
     const root = tempDir();
@@ -163,6 +223,18 @@ describe("pending changesets", () => {
     expect(readPendingChangesets(withChangesets({ "empty.md": "---\n---\n" }), "cgroupkit").bump).toBe("none");
   });
 
+  it("on 0.x, hands a major to changesets as a minor marked Breaking, and can put it back", () => {
+    const root = withChangesets({ "tiers.md": '---\n"cgroupkit": major\n---\n\nMoved the eBPF tools to cgroupkit/ebpf.\n', "small.md": "---\ncgroupkit: minor\n---\n\nAdd memory.peak.\n" });
+    const original = fs.readFileSync(path.join(root, ".changeset/tiers.md"), "utf8");
+    const restore = breaksAsMinor(root, "cgroupkit");
+    expect(readPendingChangesets(root, "cgroupkit").changesets).toEqual([
+      { file: ".changeset/small.md", bump: "minor", summary: "Add memory.peak." },
+      { file: ".changeset/tiers.md", bump: "minor", summary: "**Breaking:** Moved the eBPF tools to cgroupkit/ebpf." },
+    ]);
+    restore();
+    expect(fs.readFileSync(path.join(root, ".changeset/tiers.md"), "utf8")).toBe(original);
+  });
+
   it("refuses another package, an unknown bump and a missing front matter, naming the file", () => {
     expect(() => readPendingChangesets(withChangesets({ "a.md": '---\n"other": minor\n---\n\nx\n' }), "cgroupkit")).toThrow(/\.changeset\/a\.md: names package "other"/);
     expect(() => readPendingChangesets(withChangesets({ "b.md": '---\n"cgroupkit": huge\n---\n\nx\n' }), "cgroupkit")).toThrow(/\.changeset\/b\.md: cgroupkit: "huge" is not major, minor, patch or none/);
@@ -174,7 +246,10 @@ describe("versions", () => {
   it("bumps as changesets does, a major on 0.x included", () => {
     expect(nextVersion("0.0.0", "minor")).toBe("0.1.0");
     expect(nextVersion("0.1.0", "minor")).toBe("0.2.0");
-    expect(nextVersion("0.3.2", "major")).toBe("1.0.0");
+    // On 0.x a declared break is the next minor, as the caret reads 0.x (^0.3.2 does not take 0.4.0).
+    expect(nextVersion("0.3.2", "major")).toBe("0.4.0");
+    expect(nextVersion("0.1.0", "major")).toBe("0.2.0");
+    expect(nextVersion("1.4.2", "major")).toBe("2.0.0");
     expect(nextVersion("1.2.3", "patch")).toBe("1.2.4");
     expect(nextVersion("1.2.3", "none")).toBe("1.2.3");
     expect(() => nextVersion("1.0.0-rc.1", "patch")).toThrow(/pre-releases/);

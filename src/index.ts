@@ -55,6 +55,7 @@ export {
   type UsageSources,
 } from "./resources/usage.js";
 export { effectiveLimits, type EffectiveLimits, type EffectiveLimitsOptions, type LimitFigure } from "./resources/effective.js";
+export type { SnapshotCost } from "./runtime/snapshot.js";
 
 // Device policies: the rule model, the kernel-exact evaluator, presets, and applying one to a group (v1 or eBPF).
 export { ALL_DEVICES, DEVICE_NUMBER_MAX, formatDeviceRule, normalizeDeviceRule, parseDeviceRule, type DeviceRule, type DeviceType } from "./runtime/device-rule.js";

@@ -132,49 +132,41 @@ export class FaultInjectingFs implements CgroupFs {
     if (injected !== undefined) throw new CgroupIoError(op, path, injected, data);
   }
 
-  /** {@inheritDoc CgroupFs.readFile} */
   async readFile(path: string): Promise<string> {
     this.enter("read", path);
     return this.inner.readFile(path);
   }
 
-  /** {@inheritDoc CgroupFs.readFileSync} */
   readFileSync(path: string): string {
     this.enter("read", path);
     return this.inner.readFileSync(path);
   }
 
-  /** {@inheritDoc CgroupFs.writeFile} */
   async writeFile(path: string, data: string): Promise<void> {
     this.enter("write", path, data);
     return this.inner.writeFile(path, data);
   }
 
-  /** {@inheritDoc CgroupFs.writeFileSync} */
   writeFileSync(path: string, data: string): void {
     this.enter("write", path, data);
     this.inner.writeFileSync(path, data);
   }
 
-  /** {@inheritDoc CgroupFs.mkdir} */
   async mkdir(path: string): Promise<void> {
     this.enter("mkdir", path);
     return this.inner.mkdir(path);
   }
 
-  /** {@inheritDoc CgroupFs.rmdir} */
   async rmdir(path: string): Promise<void> {
     this.enter("rmdir", path);
     return this.inner.rmdir(path);
   }
 
-  /** {@inheritDoc CgroupFs.readdir} */
   async readdir(path: string): Promise<CgroupDirEntry[]> {
     this.enter("readdir", path);
     return this.inner.readdir(path);
   }
 
-  /** {@inheritDoc CgroupFs.stat} */
   async stat(path: string): Promise<CgroupStat | undefined> {
     try {
       this.enter("stat", path);
@@ -185,7 +177,6 @@ export class FaultInjectingFs implements CgroupFs {
     return this.inner.stat(path);
   }
 
-  /** {@inheritDoc CgroupFs.chown} */
   async chown(path: string, uid: number, gid: number): Promise<void> {
     this.enter("chown", path);
     return this.inner.chown(path, uid, gid);

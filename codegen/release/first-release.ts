@@ -2,7 +2,7 @@
 //
 // Until a second release exists the first one may be redone as the surface settles: this puts the tree back
 // to "nothing released" (package.json 0.0.0, no CHANGELOG.md, no codegen/api-lock.json, no etc/baseline/),
-// writes the minor changeset .changeset/first-release.md, refreshes etc/cgroupkit.api.md and runs the same
+// writes the minor changeset .changeset/first-release.md, refreshes the reports in etc/ and runs the same
 // release step as every later release (npm run release:version). Refuses once a later release exists.
 import * as fs from "node:fs";
 import * as path from "node:path";

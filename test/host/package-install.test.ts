@@ -56,9 +56,10 @@ function writeConsumer(dir: string, tarball: string): void {
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies, allowScripts: { koffi: false } }, null, 2));
   fs.writeFileSync(
     path.join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", types: ["node"], strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out" }, include: ["launcher.ts"] }, null, 2),
+    JSON.stringify({ compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", types: ["node"], strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out" }, include: ["launcher.ts", "subpaths.ts"] }, null, 2),
   );
   fs.writeFileSync(path.join(dir, "launcher.ts"), LAUNCHER);
+  fs.writeFileSync(path.join(dir, "subpaths.ts"), SUBPATHS);
 }
 
 /**
@@ -98,6 +99,33 @@ try {
 } finally {
   await cg.remove({ kill: true });
 }
+`;
+
+/**
+ * The subpath entry points as a user imports them: a preset compiled to an eBPF program and run in the interpreter
+ * (`cgroupkit/ebpf`), and a read through a FaultInjectingFs that then fails on purpose (`cgroupkit/testing`).
+ * Pure user space: no privilege, no group.
+ */
+const SUBPATHS = `import { CgroupIoError, devicePreset, nodeCgroupFs, type BpfInsn, type CompiledDeviceFilter } from "cgroupkit";
+import { compileDeviceFilter, decodeInsns, deviceFilterContext, disassemble, runDeviceFilter } from "cgroupkit/ebpf";
+import { FaultInjectingFs, discoverHierarchies, type FaultSpec } from "cgroupkit/testing";
+
+const program: CompiledDeviceFilter = compileDeviceFilter(devicePreset("libvirt-lxc"));
+const insns: BpfInsn[] = decodeInsns(program.bytecode);
+const zero = runDeviceFilter(insns, deviceFilterContext("c", "rw", 1, 5));
+const kmsg = runDeviceFilter(insns, deviceFilterContext("c", "r", 1, 11));
+
+const fault: FaultSpec = { op: "read", path: "/proc/self/cgroup", errno: "EIO" };
+const fs = new FaultInjectingFs(nodeCgroupFs).inject(fault);
+const mountinfo = await fs.readFile("/proc/self/mountinfo");
+let failed = "";
+try {
+  await fs.readFile("/proc/self/cgroup");
+} catch (err) {
+  if (err instanceof CgroupIoError) failed = err.code;
+}
+const layout = discoverHierarchies({ mountinfo, procCgroup: "0::/\\n" });
+console.log(JSON.stringify({ zero, kmsg, first: disassemble(insns[0]!, 0), count: program.count, logged: fs.log.map((e) => e.op), failed, kind: layout.kind }));
 `;
 
 function run(command: string, args: string[], cwd: string, timeout = 180_000) {
@@ -177,6 +205,14 @@ describe.runIf(usable)("npm pack, installed into a fresh strict-TypeScript proje
     expect(result.code).not.toBe(0);
     // The manifest import with { type: "json" } as the README gives it.
     expect(result.manifestFiles).toBe(readJson<unknown[]>(path.join(ROOT, "generated/manifest.json")).length);
+    // The subpath entry points resolve, typecheck (above) and work.
+    const subpaths = run(process.execPath, ["out/subpaths.js"], dir, 60_000);
+    expect(subpaths.status, subpaths.output).toBe(0);
+    const used = JSON.parse(subpaths.stdout) as { zero: number; kmsg: number; first: string; count: number; logged: string[]; failed: string; kind: string };
+    expect(used).toMatchObject({ zero: 1, kmsg: 0, logged: ["read", "read"], failed: "EIO" });
+    expect(used.count).toBeGreaterThan(0);
+    expect(used.first).toMatch(/^r\d = \*\(u32 \*\)\(r1 \+ 0\)$/);
+    expect(["v1", "v2", "hybrid", "none"]).toContain(used.kind);
     // The launcher removed its group.
     for (const h of layout!.hierarchies) if (h.mountPoint) expect(fs.existsSync(path.join(h.mountPoint, group)), h.mountPoint).toBe(false);
   });

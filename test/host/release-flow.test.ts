@@ -79,12 +79,18 @@ describe("release flow on a copy of the repository", () => {
     const first = gateResult(root);
     if (first.required.bump !== "patch") {
       if (!gate.output.includes("api gate: PASS")) writeChangeset(root, "flow-setup", first.required.bump, "Changes pending on the tree the flow test copied.");
+      const before = version(root);
       expectStatus(npm(root, "release:version", "--no-build"), 0);
+      // A break on 0.x is released as the next minor, its CHANGELOG entry marked.
+      if (first.required.bump === "major" && before.startsWith("0.")) {
+        expect(version(root)).toBe(nextVersion(before, "minor"));
+        expect(read(root, "CHANGELOG.md")).toMatch(/^- (?:\w+: )?\*\*Breaking:\*\*/m);
+      }
     } else {
       expectStatus(gate, 0);
     }
     released = version(root);
-    expect(fs.existsSync(path.join(root, "etc/baseline/cgroupkit.d.ts"))).toBe(true);
+    for (const id of ["cgroupkit", "cgroupkit-ebpf", "cgroupkit-testing"]) expect(fs.existsSync(path.join(root, `etc/baseline/${id}.d.ts`)), id).toBe(true);
     expect(fs.existsSync(path.join(root, "codegen/api-lock.json"))).toBe(true);
   }, STEP_TIMEOUT);
 
@@ -106,7 +112,7 @@ describe("release flow on a copy of the repository", () => {
     expectStatus(without, 1);
     expect(read(root, "etc/cgroupkit.api.md")).toContain(PROBE_PROPERTY);
     expect(without.output).toContain("required bump: minor");
-    expect(without.output).toMatch(/minor: MemoryV2: grew or changed: .*releaseGateProbe/);
+    expect(without.output).toMatch(/minor: cgroupkit: MemoryV2: grew or changed: .*releaseGateProbe/);
     expect(without.output).not.toMatch(/^\s+major:/m);
     expect(without.output).toContain("problem: no pending changeset; this change needs a minor one");
 
@@ -141,12 +147,12 @@ describe("release flow on a copy of the repository", () => {
   }, STEP_TIMEOUT);
 
   it("a changed return type requires a major changeset; a minor one is rejected", () => {
-    edit(root, "src/runtime/errors.ts", /export function showValue\(value: unknown\): string \{/, "export function showValue(value: unknown): string | number {");
-    writeChangeset(root, "retype", "minor", "showValue may return a number.");
+    edit(root, "src/resources/conversions.ts", /export function cpuWeightToShares\(weight: number\): bigint \{/, "export function cpuWeightToShares(weight: number): bigint | number {");
+    writeChangeset(root, "retype", "minor", "cpuWeightToShares may return a number.");
     const minor = npm(root, "api:gate", "--local");
     expectStatus(minor, 1);
     expect(minor.output).toContain("required bump: major");
-    expect(minor.output).toMatch(/major: showValue: code written against the last release no longer compiles: .*number/);
+    expect(minor.output).toMatch(/major: cgroupkit: cpuWeightToShares: code written against the last release no longer compiles: .*number/);
     expect(minor.output).toContain("problem: the pending changesets declare minor; this change needs major");
     expect(gateResult(root)).toMatchObject({ required: { bump: "major" }, declared: { bump: "minor" }, pass: false });
   }, STEP_TIMEOUT);

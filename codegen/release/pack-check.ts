@@ -1,6 +1,7 @@
 // `npm run pack:check`: build, pack as npm would publish, and check the tarball.
 //   - it holds the library (dist/src, dist/generated), its declarations, generated/manifest.json, every
-//     `exports` and `bin` target, package.json; and nothing from test/ (nor temp/, etc/, spec/, codegen/);
+//     `exports` target (each entry point's code and types: cgroupkit, cgroupkit/ebpf, cgroupkit/testing) and
+//     `bin` target, package.json; and nothing from test/ (nor temp/, etc/, spec/, codegen/);
 //   - the CLI entry starts with a node shebang; LICENSE is in it; no script runs in a consumer's install;
 //   - every source map resolves: each source is embedded (sourcesContent) or shipped beside it;
 //   - publint --strict is clean; attw --profile esm-only is clean: the package is ESM only, so the

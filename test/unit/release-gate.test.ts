@@ -307,6 +307,12 @@ describe("pack contents", () => {
     );
   });
 
+  it("needs every entry point's code and types", () => {
+    const withSubpath = { ...pkg, exports: { ...pkg.exports, "./ebpf": { types: "./dist/src/ebpf.d.ts", default: "./dist/src/ebpf.js" } } };
+    expect(packProblems(withSubpath, [...good, "dist/src/ebpf.js"])).toEqual(["missing from the package: dist/src/ebpf.d.ts"]);
+    expect(packProblems(withSubpath, [...good, "dist/src/ebpf.js", "dist/src/ebpf.d.ts"])).toEqual([]);
+  });
+
   it("refuses a script that would run in a consumer's install, and a package without LICENSE", () => {
     const withPrepare = { ...pkg, scripts: { build: "tsc", prepare: "npm run build", prepack: "npm run build" } };
     expect(packProblems(withPrepare, good.filter((f) => f !== "LICENSE")).sort()).toEqual(

@@ -1,4 +1,4 @@
-// The Cgroup handle, mount discovery and group names: the public surface of src/cgroup.
+// src/cgroup's exports, for internal callers and tests; the package's entry points (src/index.ts, src/testing.ts) pick from the modules.
 export { Cgroup, CgroupAttachError, CgroupBusyError, CgroupExistsError, NotCgroupFsError, type CgroupOptions, type CgroupOwner, type CgroupPlacement, type RemoveOptions, type V1Accessors, type V2Accessors } from "./cgroup.js";
 export {
   discoverHierarchies,

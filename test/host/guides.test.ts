@@ -178,7 +178,7 @@ describe("guide conventions (no root needed)", () => {
 
   it("README.md links every guide", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    for (const file of guideFiles) expect(readme).toContain(`docs/guides/${file}`);
+    for (const file of guideFiles) expect(readme).toContain(`(docs/guides/${file})`);
   });
 });
 

@@ -1,8 +1,8 @@
 // `gc`: remove the groups of `cgroupkit run`s that were killed before they could clean up.
 import { groupArg, type CliContext } from "../context.js";
 import type { Verb } from "../verb.js";
-import { reclaimStaleRunGroup } from "./run-owner.js";
-import { staleRunGroups } from "./tree.js";
+import { reclaimClaimedGroup, reclaimStaleRunGroup } from "./run-owner.js";
+import { staleClaims, staleRunGroups } from "./tree.js";
 
 /** @internal */
 export const gcVerb: Verb = {
@@ -38,8 +38,19 @@ export const gcVerb: Verb = {
         if (!ctx.json) ctx.print(`removed ${name}`);
       } else kept.push(name);
     }
+    // Runs killed between making their group and its marker leaf: the claim beside it says whose it is.
+    const claimed = await staleClaims(ctx, start);
+    for (const name of claimed) {
+      if (dryRun) {
+        removed.push(name);
+        if (!ctx.json) ctx.print(`would remove ${name} (claimed by a run that is gone)`);
+      } else if (await reclaimClaimedGroup(ctx, name)) {
+        removed.push(name);
+        if (!ctx.json) ctx.print(`removed ${name}`);
+      }
+    }
     if (ctx.json) ctx.printJson({ [dryRun ? "wouldRemove" : "removed"]: removed, ...(kept.length > 0 ? { skipped: kept } : {}) });
-    else if (stale.length === 0) ctx.print("no stale run groups");
+    else if (stale.length === 0 && claimed.length === 0) ctx.print("no stale run groups");
     return 0;
   },
 };

@@ -29,19 +29,12 @@ export interface RunOwner {
 }
 
 /** A process's start time (clock ticks since boot), or undefined when it does not exist. @internal */
-export async function processStartTime(
-  fs: CgroupFs,
-  pid: number
-): Promise<bigint | undefined> {
+export async function processStartTime(fs: CgroupFs, pid: number): Promise<bigint | undefined> {
   let text: string;
   try {
     text = await fs.readFile(`/proc/${pid}/stat`);
   } catch (err) {
-    if (
-      err instanceof CgroupIoError &&
-      (err.errno === "ENOENT" || err.errno === "ESRCH")
-    )
-      return undefined;
+    if (err instanceof CgroupIoError && (err.errno === "ENOENT" || err.errno === "ESRCH")) return undefined;
     throw err;
   }
   // comm (field 2) may hold spaces and parentheses: the fields after it start at the last ")".
@@ -53,27 +46,18 @@ export async function processStartTime(
 /** The leaf name that marks a group as made by this process. @internal */
 export async function ownMarker(fs: CgroupFs): Promise<string> {
   const start = await processStartTime(fs, process.pid);
-  if (start === undefined)
-    throw new CgroupError(
-      "ERR_PROC",
-      `cannot read /proc/${process.pid}/stat (the start time that marks a run group as ours)`
-    );
+  if (start === undefined) throw new CgroupError("ERR_PROC", `cannot read /proc/${process.pid}/stat (the start time that marks a run group as ours)`);
   return `run-${process.pid}-${start}`;
 }
 
 /** The owner a leaf name records, if it is a run marker. @internal */
 export function parseMarker(name: string): RunOwner | undefined {
   const m = MARKER.exec(name);
-  return m
-    ? { pid: Number(m[1]), startTime: BigInt(m[2] as string) }
-    : undefined;
+  return m ? { pid: Number(m[1]), startTime: BigInt(m[2] as string) } : undefined;
 }
 
 /** Whether the process that wrote a marker still runs (same pid, same start time). @internal */
-export async function ownerAlive(
-  fs: CgroupFs,
-  owner: RunOwner
-): Promise<boolean> {
+export async function ownerAlive(fs: CgroupFs, owner: RunOwner): Promise<boolean> {
   return (await processStartTime(fs, owner.pid)) === owner.startTime;
 }
 
@@ -87,21 +71,16 @@ export interface RunOwnership {
 }
 
 /** The group's run ownership, or undefined when it is not a run group (no children, or any child that is not a marker). @internal */
-export async function runOwnership(
-  fs: CgroupFs,
-  cg: Cgroup
-): Promise<RunOwnership | undefined> {
+export async function runOwnership(fs: CgroupFs, cg: Cgroup): Promise<RunOwnership | undefined> {
   let children: string[];
   try {
     children = await cg.children();
   } catch (err) {
-    if (err instanceof CgroupIoError && err.errno === "ENOENT")
-      return undefined;
+    if (err instanceof CgroupIoError && err.errno === "ENOENT") return undefined;
     throw err;
   }
   const leaves = children.map((c) => c.slice(c.lastIndexOf("/") + 1));
-  if (leaves.length === 0 || !leaves.every((l) => MARKER.test(l)))
-    return undefined;
+  if (leaves.length === 0 || !leaves.every((l) => MARKER.test(l))) return undefined;
   const owners = leaves.map((l) => parseMarker(l) as RunOwner);
   const alive = await Promise.all(owners.map((o) => ownerAlive(fs, o)));
   return { owners, markers: children, stale: !alive.some(Boolean) };
@@ -114,15 +93,8 @@ export async function runOwnership(
  * removing nothing, when the group is not (or no longer) a stale run group.
  * @internal
  */
-export async function reclaimStaleRunGroup(
-  ctx: CliContext,
-  name: string
-): Promise<boolean> {
-  const cg = await ctx
-    .openGroup(name)
-    .catch((err: unknown) =>
-      err instanceof CgroupError ? undefined : Promise.reject(err)
-    );
+export async function reclaimStaleRunGroup(ctx: CliContext, name: string): Promise<boolean> {
+  const cg = await ctx.openGroup(name).catch((err: unknown) => (err instanceof CgroupError ? undefined : Promise.reject(err)));
   if (cg === undefined) return false;
   const ownership = await runOwnership(ctx.fs, cg);
   if (!ownership?.stale) return false;
@@ -146,17 +118,9 @@ export function claimName(marker: string, basename: string): string {
 }
 
 /** The owner and the claimed basename a claim's name records, if it is a claim. @internal */
-export function parseClaim(
-  name: string
-): (RunOwner & { readonly basename: string }) | undefined {
+export function parseClaim(name: string): (RunOwner & { readonly basename: string }) | undefined {
   const m = CLAIM.exec(name);
-  return m
-    ? {
-        pid: Number(m[1]),
-        startTime: BigInt(m[2] as string),
-        basename: m[3] as string,
-      }
-    : undefined;
+  return m ? { pid: Number(m[1]), startTime: BigInt(m[2] as string), basename: m[3] as string } : undefined;
 }
 
 /** The inode number (kernfs id) of a directory, or undefined once gone. */
@@ -177,77 +141,41 @@ async function rmdirIfThere(ctx: CliContext, dir: string): Promise<void> {
  * in its parent names a dead owner, the group itself, if it is there, empty (no child groups, no
  * processes) and younger than every such claim in each of its hierarchies, is removed (plain rmdir),
  * then the claims. Returns whether the group was removed (false, touching no group, when it was not
- * the claimants', e.g. someone else's group that was there before the claim).
+ * the claimants', e.g. someone else's group that was there before the claim). `dryRun`: removes nothing.
  * @internal
  */
-export async function reclaimClaimedGroup(
-  ctx: CliContext,
-  name: string
-): Promise<boolean> {
+export async function reclaimClaimedGroup(ctx: CliContext, name: string, options: { readonly dryRun?: boolean } = {}): Promise<boolean> {
   const slash = name.lastIndexOf("/");
-  const [parentName, basename] =
-    slash < 0 ? ["", name] : [name.slice(0, slash), name.slice(slash + 1)];
+  const [parentName, basename] = slash < 0 ? ["", name] : [name.slice(0, slash), name.slice(slash + 1)];
   const layout = await ctx.layout();
-  const group = await ctx
-    .openGroup(name)
-    .catch((err: unknown) =>
-      err instanceof CgroupError ? undefined : Promise.reject(err)
-    );
+  const group = await ctx.openGroup(name).catch((err: unknown) => (err instanceof CgroupError ? undefined : Promise.reject(err)));
   const parentDirs = group
     ? group.placements.map((p) => p.dir.slice(0, p.dir.lastIndexOf("/")))
-    : layout.hierarchies
-        .filter((h) => h.mountPoint !== undefined && h.root === "/")
-        .map((h) =>
-          parentName === ""
-            ? (h.mountPoint as string)
-            : `${h.mountPoint}/${parentName}`
-        );
+    : layout.hierarchies.filter((h) => h.mountPoint !== undefined && h.root === "/").map((h) => (parentName === "" ? (h.mountPoint as string) : `${h.mountPoint}/${parentName}`));
   const claims: string[] = [];
   for (const dir of parentDirs) {
     const entries = await ctx.fs.readdir(dir).catch(() => []);
     // This process's own claim (a run reclaiming its name) is no evidence either way.
-    for (const e of entries)
-      if (
-        e.isDirectory &&
-        parseClaim(e.name)?.basename === basename &&
-        parseClaim(e.name)?.pid !== process.pid
-      )
-        claims.push(`${dir}/${e.name}`);
+    for (const e of entries) if (e.isDirectory && parseClaim(e.name)?.basename === basename && parseClaim(e.name)?.pid !== process.pid) claims.push(`${dir}/${e.name}`);
   }
   if (claims.length === 0) return false;
-  for (const claim of claims)
-    if (
-      await ownerAlive(
-        ctx.fs,
-        parseClaim(claim.slice(claim.lastIndexOf("/") + 1)) as RunOwner
-      )
-    )
-      return false;
-  const claimants =
-    group !== undefined && (await madeByClaimants(group, claims));
-  if (claimants)
-    for (const p of group.placements) await rmdirIfThere(ctx, p.dir);
+  for (const claim of claims) if (await ownerAlive(ctx.fs, parseClaim(claim.slice(claim.lastIndexOf("/") + 1)) as RunOwner)) return false;
+  const claimants = group !== undefined && (await madeByClaimants(group, claims));
+  if (options.dryRun) return claimants; // gc --dry-run: only whether it would go
+  if (claimants) for (const p of group.placements) await rmdirIfThere(ctx, p.dir);
   // The dead claims go either way: a group that is not the claimants' was never theirs to make.
   for (const claim of claims) await rmdirIfThere(ctx, claim);
   return claimants;
 }
 
 /** Whether the group is the (dead) claimants': in each hierarchy younger than every claim there, and empty. */
-async function madeByClaimants(
-  group: Cgroup,
-  claims: readonly string[]
-): Promise<boolean> {
+async function madeByClaimants(group: Cgroup, claims: readonly string[]): Promise<boolean> {
   for (const p of group.placements) {
     const parent = p.dir.slice(0, p.dir.lastIndexOf("/"));
     const own = inodeOf(p.dir);
-    const here = claims.filter(
-      (c) => c.lastIndexOf("/") === parent.length && c.startsWith(`${parent}/`)
-    );
+    const here = claims.filter((c) => c.lastIndexOf("/") === parent.length && c.startsWith(`${parent}/`));
     if (here.length === 0) return false; // no claim in this hierarchy: nothing says this part is the claimants'
-    if (own === undefined || here.some((c) => (inodeOf(c) ?? own) >= own))
-      return false; // there before a claim
+    if (own === undefined || here.some((c) => (inodeOf(c) ?? own) >= own)) return false; // there before a claim
   }
-  return (
-    (await group.children()).length === 0 && (await group.procs()).length === 0
-  );
+  return (await group.children()).length === 0 && (await group.procs()).length === 0;
 }

@@ -6,12 +6,21 @@
 // lives in cgroupfs itself (no state file, nothing to go out of step), survives a SIGKILL of the
 // owner, and is made right after the outer group. A group is run-owned when its children are run
 // markers only; stale when none of their owners is alive (in this pid namespace).
+import { lstatSync } from "node:fs";
 import type { Cgroup } from "../../cgroup/cgroup.js";
 import { CgroupError, CgroupIoError } from "../../runtime/errors.js";
 import type { CgroupFs } from "../../runtime/fs.js";
 import type { CliContext } from "../context.js";
 
 const MARKER = /^run-(\d+)-(\d+)$/;
+
+// The claim: cgroup2 has no rename(2) (its kernfs ops lack one: EPERM; v1 has it), so the outer
+// group cannot be made under a marked name and then moved into place. Instead a sibling
+// `.cgroupkit-claim-run-<pid>-<starttime>-<basename>` is made first and removed once the marker
+// leaf exists: a kill between the outer mkdir and the leaf mkdir leaves a claim naming the group.
+// An empty group of that name is the claimant's only if it is younger than every claim for it
+// (kernfs inode numbers only grow within a hierarchy), so a group someone had before is never taken.
+const CLAIM = /^\.cgroupkit-claim-run-(\d+)-(\d+)-(.+)$/;
 
 /** Who made a run group. @internal */
 export interface RunOwner {
@@ -101,4 +110,72 @@ export async function reclaimStaleRunGroup(ctx: CliContext, name: string): Promi
     }
   }
   return true;
+}
+
+/** The claim a run makes beside `basename` before making it (see CLAIM above). @internal */
+export function claimName(marker: string, basename: string): string {
+  return `.cgroupkit-claim-${marker}-${basename}`;
+}
+
+/** The owner and the claimed basename a claim's name records, if it is a claim. @internal */
+export function parseClaim(name: string): (RunOwner & { readonly basename: string }) | undefined {
+  const m = CLAIM.exec(name);
+  return m ? { pid: Number(m[1]), startTime: BigInt(m[2] as string), basename: m[3] as string } : undefined;
+}
+
+/** The inode number (kernfs id) of a directory, or undefined once gone. */
+function inodeOf(path: string): bigint | undefined {
+  return lstatSync(path, { bigint: true, throwIfNoEntry: false })?.ino;
+}
+
+async function rmdirIfThere(ctx: CliContext, dir: string): Promise<void> {
+  try {
+    await ctx.fs.rmdir(dir);
+  } catch (err) {
+    if (!(err instanceof CgroupIoError && err.errno === "ENOENT")) throw err;
+  }
+}
+
+/**
+ * Resolve the claims of a dead run for `name` (a group name, not a claim): when every claim for it
+ * in its parent names a dead owner, the group itself, if it is there, empty (no child groups, no
+ * processes) and younger than every such claim in each of its hierarchies, is removed (plain rmdir),
+ * then the claims. Returns whether the group was removed (false, touching no group, when it was not
+ * the claimants', e.g. someone else's group that was there before the claim). `dryRun`: removes nothing.
+ * @internal
+ */
+export async function reclaimClaimedGroup(ctx: CliContext, name: string, options: { readonly dryRun?: boolean } = {}): Promise<boolean> {
+  const slash = name.lastIndexOf("/");
+  const [parentName, basename] = slash < 0 ? ["", name] : [name.slice(0, slash), name.slice(slash + 1)];
+  const layout = await ctx.layout();
+  const group = await ctx.openGroup(name).catch((err: unknown) => (err instanceof CgroupError ? undefined : Promise.reject(err)));
+  const parentDirs = group
+    ? group.placements.map((p) => p.dir.slice(0, p.dir.lastIndexOf("/")))
+    : layout.hierarchies.filter((h) => h.mountPoint !== undefined && h.root === "/").map((h) => (parentName === "" ? (h.mountPoint as string) : `${h.mountPoint}/${parentName}`));
+  const claims: string[] = [];
+  for (const dir of parentDirs) {
+    const entries = await ctx.fs.readdir(dir).catch(() => []);
+    // This process's own claim (a run reclaiming its name) is no evidence either way.
+    for (const e of entries) if (e.isDirectory && parseClaim(e.name)?.basename === basename && parseClaim(e.name)?.pid !== process.pid) claims.push(`${dir}/${e.name}`);
+  }
+  if (claims.length === 0) return false;
+  for (const claim of claims) if (await ownerAlive(ctx.fs, parseClaim(claim.slice(claim.lastIndexOf("/") + 1)) as RunOwner)) return false;
+  const claimants = group !== undefined && (await madeByClaimants(group, claims));
+  if (options.dryRun) return claimants; // gc --dry-run: only whether it would go
+  if (claimants) for (const p of group.placements) await rmdirIfThere(ctx, p.dir);
+  // The dead claims go either way: a group that is not the claimants' was never theirs to make.
+  for (const claim of claims) await rmdirIfThere(ctx, claim);
+  return claimants;
+}
+
+/** Whether the group is the (dead) claimants': in each hierarchy younger than every claim there, and empty. */
+async function madeByClaimants(group: Cgroup, claims: readonly string[]): Promise<boolean> {
+  for (const p of group.placements) {
+    const parent = p.dir.slice(0, p.dir.lastIndexOf("/"));
+    const own = inodeOf(p.dir);
+    const here = claims.filter((c) => c.lastIndexOf("/") === parent.length && c.startsWith(`${parent}/`));
+    if (here.length === 0) return false; // no claim in this hierarchy: nothing says this part is the claimants'
+    if (own === undefined || here.some((c) => (inodeOf(c) ?? own) >= own)) return false; // there before a claim
+  }
+  return (await group.children()).length === 0 && (await group.procs()).length === 0;
 }

@@ -13,7 +13,7 @@ import type { DevicePolicy } from "../../devices/policy.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../context.js";
 import { CgroupIoError } from "../../runtime/errors.js";
-import { ownMarker, reclaimStaleRunGroup } from "./run-owner.js";
+import { claimName, ownMarker, reclaimClaimedGroup, reclaimStaleRunGroup } from "./run-owner.js";
 import type { RunRequest } from "./run.js";
 
 /**
@@ -111,14 +111,31 @@ function nameParents(group: Cgroup, created: readonly string[], request: RunRequ
   );
 }
 
-/** The outer group, exclusively; a stale run group of the same name (its owner gone) is reclaimed once. */
+/** The claim beside the group (see run-owner.ts), made exclusively with any missing parents; its name is the group's with the claim's basename. */
+function claimFor(group: string, marker: string): string {
+  const slash = group.lastIndexOf("/");
+  return slash < 0 ? claimName(marker, group) : `${group.slice(0, slash + 1)}${claimName(marker, group.slice(slash + 1))}`;
+}
+
+/** rmdir a claim in each hierarchy; reports but does not throw (a left claim names a dead owner: gc removes it). */
+async function removeClaim(ctx: CliContext, claim: Cgroup): Promise<void> {
+  for (const p of claim.placements) {
+    try {
+      await ctx.fs.rmdir(p.dir);
+    } catch (err) {
+      if (!(err instanceof CgroupIoError && err.errno === "ENOENT")) ctx.io.stderr(`cgroupkit run: could not remove ${p.dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+}
+
+/** The outer group, exclusively; a stale run group of the same name (its owner gone, by marker or by claim) is reclaimed once. */
 async function createOuter(ctx: CliContext, request: RunRequest, layout: CgroupLayout): Promise<{ group: Cgroup; createdParents: readonly string[] }> {
   const create = () => Cgroup.createExclusive(request.group, { layout, controllers: runControllers(layout), fs: ctx.fs });
   try {
     return await create();
   } catch (err) {
     if (!(err instanceof CgroupExistsError)) throw err;
-    if (await reclaimStaleRunGroup(ctx, request.group)) {
+    if ((await reclaimStaleRunGroup(ctx, request.group)) || (await reclaimClaimedGroup(ctx, request.group))) {
       ctx.io.stderr(`cgroupkit run: removed the stale group ${request.group} (its run is gone)\n`);
       return create().catch((again: unknown) => Promise.reject(again instanceof CgroupExistsError ? alreadyExists(request.group, again) : again));
     }
@@ -169,9 +186,19 @@ export const cgroupfsRunDriver: RunDriver = {
       },
       ...(devices.notEnforced ? { devicesNotEnforced: devices.notEnforced } : {}),
     };
-    const made = await createOuter(ctx, request, layout);
+    // The claim first: from the outer mkdir to the marker leaf's, only it says whose the group is.
+    const claimed = await Cgroup.createExclusive(claimFor(request.group, marker), { layout, controllers: runControllers(layout), fs: ctx.fs });
+    let made: Awaited<ReturnType<typeof createOuter>>;
+    try {
+      made = await createOuter(ctx, request, layout);
+    } catch (err) {
+      await removeClaim(ctx, claimed.group);
+      await removeCreatedParents(ctx, nameParents(claimed.group, claimed.createdParents, request));
+      throw err;
+    }
     outer = made.group;
-    createdParents = nameParents(made.group, made.createdParents, request);
+    // The parents were made by the claim (the outer's are there by then).
+    createdParents = nameParents(claimed.group, claimed.createdParents, request);
     try {
       // From here on the group is ours: even a setup that fails halfway is cleaned up. The marker
       // leaf comes first, so a SIGKILL during the rest leaves a group that ls and gc know as stale;
@@ -180,7 +207,11 @@ export const cgroupfsRunDriver: RunDriver = {
       // The leaf enables nothing in the outer group's cgroup2 subtree_control: the limits apply to the subtree.
       const leafControllers = runControllers(layout).filter((c) => hierarchyFor(layout, c)?.version === "v1");
       const leafName = `${request.group}/${marker}`;
-      await Cgroup.createExclusive(leafName, { layout, controllers: leafControllers.filter((c) => c !== "devices"), fs: ctx.fs });
+      try {
+        await Cgroup.createExclusive(leafName, { layout, controllers: leafControllers.filter((c) => c !== "devices"), fs: ctx.fs });
+      } finally {
+        await removeClaim(ctx, claimed.group); // the marker leaf says whose the group is now (or dispose removes it)
+      }
       await applyResources(outer, request.limits);
       if (devices.policy) await applyDevicePolicy(outer, devices.policy);
       leaf = await Cgroup.create(leafName, { layout, controllers: leafControllers, fs: ctx.fs });

@@ -10,7 +10,7 @@ import { UsageError, optionValue } from "../args.js";
 import { CliError, groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { humanBytes, humanMicros, table } from "../output.js";
 import type { Verb } from "../verb.js";
-import { ownerAlive, parseMarker, type RunOwner } from "./run-owner.js";
+import { ownerAlive, parseClaim, parseMarker, type RunOwner } from "./run-owner.js";
 
 /** One group found by the walk. @internal */
 export interface GroupNode {
@@ -84,6 +84,22 @@ export async function staleRunGroups(ctx: CliContext, start: string): Promise<st
   const found = await walk(ctx, start, Infinity);
   const runs = await runGroups(ctx, found.map((f) => f.name));
   return [...runs].filter(([, r]) => r.stale).map(([name]) => name).sort((a, b) => b.split("/").length - a.split("/").length);
+}
+
+/**
+ * The groups claimed by runs that died before their marker leaf existed (see run-owner.ts), at and
+ * under `start`: the claimed group's name for each claim whose owner is gone, deepest first.
+ * @internal
+ */
+export async function staleClaims(ctx: CliContext, start: string): Promise<string[]> {
+  const found = await walk(ctx, start, Infinity);
+  const targets = new Set<string>();
+  for (const { name } of found) {
+    const slash = name.lastIndexOf("/");
+    const claim = parseClaim(name.slice(slash + 1));
+    if (claim && !(await ownerAlive(ctx.fs, claim))) targets.add(slash < 0 ? claim.basename : `${name.slice(0, slash)}/${claim.basename}`);
+  }
+  return [...targets].sort((a, b) => b.split("/").length - a.split("/").length);
 }
 
 /** The run groups among the walked names (see run-owner.ts): every child a marker; stale when every owner is gone. */

@@ -188,7 +188,7 @@ export interface DeviceRange {
   readonly minor: number | "*";
 }
 
-/** An exception as the evaluator holds it: a device range and its access as bits ({@link DEVICE_ACCESS_READ} etc.). @internal */
+/** An exception as the evaluator holds it: a device range and its access as bits (the kernel's DEVCG_ACC_* encoding). @internal */
 export interface DeviceException {
   /** Block or char (an `a` rule is the default, not an exception). */
   readonly type: "b" | "c";

@@ -6,21 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { accessOfMode, compareSpecWithListing, kernelReleaseAtLeast } from "../../src/cli/spec-coverage.js";
+import type { ManifestRecord } from "../../src/runtime/manifest.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** The fields of a generated/manifest.json record this test needs. */
-interface SpecRecord {
-  version: "v1" | "v2";
-  controller: string;
-  file: string;
-  access: "ro" | "rw" | "wo";
-  where: "root" | "non-root" | "all";
-  since: string | null;
-  requires?: string;
-  param?: { name: string; pattern?: string };
-}
+type SpecRecord = Pick<ManifestRecord, "version" | "controller" | "file" | "access" | "where" | "since" | "requires" | "param">;
 
 /** The v1 records of generated/manifest.json (the spec as generated; `npm run generate --check` keeps it current). */
 function loadV1Spec(): SpecRecord[] {

@@ -1,4 +1,5 @@
 // What each spec codec becomes in generated code: the factory call and its read/write types.
+import type { CodecName } from "../src/runtime/codecs/index.js";
 import type { CodecSpec } from "./schema.js";
 
 export interface CodecBinding {
@@ -17,7 +18,11 @@ export interface CodecBinding {
 
 const SCALAR_TYPES = { u64: "bigint", s64: "bigint", limit: 'bigint | "max"', number: "number", string: "string" } as const;
 
-const SIMPLE: Record<string, { read: string; write?: string; imports?: string[]; typeArgs?: string; names?: string[] }> = {
+/** Codecs bound by their parameters in bindCodec's switch; every other runtime codec needs an entry in SIMPLE. */
+type ParameterisedCodec = "u64" | "s64" | "int" | "limit" | "enum" | "flatKeyed" | "nestedKeyed" | "deviceValues";
+
+// Keyed by the runtime's codec names: a codec added there without a binding here does not compile.
+const SIMPLE: Readonly<Record<Exclude<CodecName, ParameterisedCodec>, { read: string; write?: string; imports?: string[]; typeArgs?: string; names?: string[] }>> = {
   bool: { read: "boolean" },
   v1Bytes: { read: 'bigint | "max"' },
   string: { read: "string" },
@@ -94,7 +99,7 @@ export function bindCodec(spec: CodecSpec): CodecBinding {
       };
     }
     default: {
-      const simple = SIMPLE[s.name];
+      const simple = Object.hasOwn(SIMPLE, s.name) ? SIMPLE[s.name as keyof typeof SIMPLE] : undefined;
       if (!simple) throw new Error(`codec ${s.name} has no binding in codegen/codecs.ts`);
       return {
         key,

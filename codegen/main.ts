@@ -9,7 +9,7 @@ import { emitControllerFile, emitIndex, emitNames, manifestRecords, newProject, 
 import type { ManifestRecord } from "../src/runtime/manifest.js";
 import { loadSpecs, SpecError, type LoadedSpec } from "./load.js";
 import { className } from "./naming.js";
-import { codecs } from "../src/runtime/codecs/index.js";
+import { codecNames } from "../src/runtime/codecs/index.js";
 
 export interface GenerateResult {
   /** Repository-relative path → content. */
@@ -39,7 +39,7 @@ export function generate(root: string): GenerateResult {
 
 /** The codec names the spec may use are exactly the runtime's closed list. */
 function checkCodecNames(specs: readonly LoadedSpec[]): void {
-  const known = new Set(Object.keys(codecs));
+  const known = new Set<string>(codecNames);
   const problems: string[] = [];
   for (const spec of specs) {
     for (const entry of spec.files) {

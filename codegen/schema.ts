@@ -1,5 +1,6 @@
 // The spec's schema: every spec/*.yaml file is validated against it before anything is generated.
 import { z } from "zod";
+import { codecNames, type CodecName } from "../src/runtime/codecs/index.js";
 
 /** Value kinds inside keyed codecs. */
 export const scalarKind = z.enum(["u64", "s64", "limit", "number", "string"]);
@@ -8,23 +9,32 @@ const bound = z.union([z.number().int(), z.string().regex(/^-?\d+$/)]);
 const range = { min: bound.optional(), max: bound.optional() };
 const keys = z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/)).min(1).optional();
 
-/** Codecs that need no parameters; any of them may be written as a bare name. */
-export const BARE_CODECS = [
-  "u64", "s64", "int", "limit", "bool", "v1Bytes", "string", "text", "cpuMax", "percentOrMax", "psi", "pidList", "words", "lines",
-  "u64List", "rangeList", "subtreeControl", "deviceRules", "blkioStat", "table", "numaStat", "flatKeyed", "nestedKeyed", "deviceValues",
-] as const;
+/** Codecs that must be given parameters: `enum` has no meaning without its values. */
+type ParameterOnlyCodec = "enum";
+
+/**
+ * Codecs that need no parameters; any of them may be written as a bare name. The runtime's closed
+ * list (src/runtime/codecs) is the one list of names: this is it, less the parameter-only codecs.
+ */
+export const BARE_CODECS = codecNames.filter((n): n is Exclude<CodecName, ParameterOnlyCodec> => n !== "enum") as [
+  Exclude<CodecName, ParameterOnlyCodec>,
+  ...Exclude<CodecName, ParameterOnlyCodec>[],
+];
+
+/** A codec's name in a parameterised spec; typed against the runtime's list, so a name it lacks does not compile. */
+const named = <N extends CodecName>(name: N) => z.literal(name);
 
 /** The closed list of codecs. Bare names are shorthand for `{ name }`. */
 export const codecSpec = z.union([
   z.enum(BARE_CODECS),
-  z.strictObject({ name: z.literal("u64"), ...range }),
-  z.strictObject({ name: z.literal("s64"), ...range }),
-  z.strictObject({ name: z.literal("int"), ...range }),
-  z.strictObject({ name: z.literal("limit"), ...range }),
-  z.strictObject({ name: z.literal("enum"), values: z.array(z.string().min(1)).min(1) }),
-  z.strictObject({ name: z.literal("flatKeyed"), keys, value: scalarKind.optional() }),
-  z.strictObject({ name: z.literal("nestedKeyed"), keys, value: scalarKind.optional() }),
-  z.strictObject({ name: z.literal("deviceValues"), value: scalarKind.optional() }),
+  z.strictObject({ name: named("u64"), ...range }),
+  z.strictObject({ name: named("s64"), ...range }),
+  z.strictObject({ name: named("int"), ...range }),
+  z.strictObject({ name: named("limit"), ...range }),
+  z.strictObject({ name: named("enum"), values: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ name: named("flatKeyed"), keys, value: scalarKind.optional() }),
+  z.strictObject({ name: named("nestedKeyed"), keys, value: scalarKind.optional() }),
+  z.strictObject({ name: named("deviceValues"), value: scalarKind.optional() }),
 ], { error: `not a codec: use one of ${BARE_CODECS.join(", ")}, or an object { name, ...params } (enum needs values; u64/s64/int/limit take min/max; flatKeyed/nestedKeyed take keys/value; deviceValues takes value)` });
 export type CodecSpec = z.infer<typeof codecSpec>;
 

@@ -60,15 +60,9 @@ export type { SnapshotCost } from "./runtime/snapshot.js";
 // Device policies: the rule model, the kernel-exact evaluator, presets, and applying one to a group (v1 or eBPF).
 export { ALL_DEVICES, DEVICE_NUMBER_MAX, formatDeviceRule, normalizeDeviceRule, parseDeviceRule, type DeviceRule, type DeviceType } from "./runtime/device-rule.js";
 export { DeviceAclError, DeviceRuleIgnoredError, UnsafeDeviceTransitionError, type V1Write } from "./devices/errors.js";
-export {
-  DEVICE_POLICY_MAX_FILE_BYTES,
-  DEVICE_POLICY_MAX_RULES,
-  DevicePolicy,
-  type DeviceException,
-  type DevicePolicyJson,
-  type DevicePolicyRule,
-  type OciDeviceRule,
-} from "./devices/policy.js";
+export { DevicePolicy } from "./devices/policy.js";
+export { DEVICE_POLICY_MAX_FILE_BYTES, DEVICE_POLICY_MAX_RULES, type DevicePolicyJson, type DevicePolicyRule, type OciDeviceRule } from "./devices/policy-parse.js";
+export type { DeviceException } from "./runtime/device-rule.js";
 export { DEVICE_PRESET_NAMES, devicePreset, type DevicePresetName } from "./devices/presets.js";
 export { DevicePolicyPrivilegeError } from "./devices/privilege.js";
 export type { V1ApplyResult, V1TransitionOptions } from "./devices/v1.js";

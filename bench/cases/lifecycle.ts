@@ -7,7 +7,6 @@ import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { cpuWeightToShares } from "../../src/resources/conversions.js";
 import { applyResources } from "../../src/resources/limits.js";
 import { compare, type Contender } from "../harness.js";
-import { syncCgroupFs } from "../proposed-fs.js";
 import { libcgroupMissing, runTool } from "../tools.js";
 import type { BenchContext, CaseResult, CaseRow, Skipped } from "../types.js";
 
@@ -64,14 +63,14 @@ export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
 
   const rows: CaseRow[] = [];
   for (const n of sizes) {
-    const cgroupkit = (label: string, configure: (cg: Cgroup) => Promise<unknown>, options: { readLayoutPerCreate?: boolean; proposedFs?: boolean } = {}): Contender => ({
+    const cgroupkit = (label: string, configure: (cg: Cgroup) => Promise<unknown>, options: { readLayoutPerCreate?: boolean } = {}): Contender => ({
       name: label,
       ops: n,
-      vs: options.proposedFs ? "raw fs sync (mkdirSync/writeFileSync/rmdirSync)" : "raw fs.promises (mkdir/write/rmdir)",
+      vs: "raw fs.promises (mkdir/write/rmdir)",
       run: async () => {
         const names = fresh(n, "k");
         const handles: Cgroup[] = [];
-        const createOptions = { controllers: CONTROLLERS, ...(options.readLayoutPerCreate ? {} : { layout }), ...(options.proposedFs ? { fs: syncCgroupFs } : {}) };
+        const createOptions = { controllers: CONTROLLERS, ...(options.readLayoutPerCreate ? {} : { layout }) };
         for (const name of names) handles.push(await Cgroup.create(name, createOptions));
         for (const cg of handles) await configure(cg);
         verify(names.at(-1)!, label);
@@ -119,7 +118,6 @@ export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
       },
       cgroupkit("cgroupkit: create + applyResources + remove", (cg) => applyResources(cg, { memory: { max: MEMORY_MAX }, cpu: { weight: CPU_WEIGHT } })),
       cgroupkit("cgroupkit: create + typed writes + remove", typedWrites),
-      cgroupkit("cgroupkit: create + applyResources + remove, proposed fs", (cg) => applyResources(cg, { memory: { max: MEMORY_MAX }, cpu: { weight: CPU_WEIGHT } }), { proposedFs: true }),
     ];
     // Reading /proc/self/mountinfo per create costs the same at any N: measured at the smaller sizes only.
     if (n < 1000) contenders.push(cgroupkit("cgroupkit: same, layout read on every create", (cg) => applyResources(cg, { memory: { max: MEMORY_MAX }, cpu: { weight: CPU_WEIGHT } }), { readLayoutPerCreate: true }));
@@ -184,7 +182,7 @@ export async function lifecycleCase(ctx: BenchContext): Promise<CaseResult> {
       `Each run creates N groups, then configures each (memory limit ${MEMORY_MAX} B, CPU weight ${CPU_WEIGHT} = ${plan.cpuFile.file} ${plan.cpuFile.value}), then removes each; one at a time, awaited. Every contender's result is read back on one group and its removal checked.`,
       `cgroupkit places a group in the controllers' hierarchies plus cgroup2 (${plan.mounts.join(", ")}); the raw contenders make exactly those directories. libcgroup makes only the controllers' v1 directories (${plan.libcgroupControllers.join(", ")}).`,
       "applyResources is transactional: per file it checks the file exists and reads the old value (to restore it if a later write fails) before writing. cg.remove() lists each directory and reads cgroup.procs (it refuses a group with live processes) before rmdir.",
-      "`proposed fs`: the same calls over bench/proposed-fs.ts (synchronous syscalls under the async API), compared with raw sync calls; see case 1. At N = 1000 there are 2 timed rounds and no warm-up round (the smaller sizes warm up the code).",
+      "At N = 1000 there are 2 timed rounds and no warm-up round (the smaller sizes warm up the code).",
       "libcgroup per step: cgcreate, cgset, and one cgdelete per controller (cgroup-tools 2.0.2 on this hybrid layout removes only the first controller of `-g memory,cpu:G`); the sampled groups are timed while the other N − sample groups exist.",
     ],
   };

@@ -10,7 +10,6 @@ import { openSnapshot, type Snapshot, type SnapshotFiles } from "../../src/runti
 import { ReadableFile } from "../../src/runtime/accessor.js";
 import { nodeCgroupFs, type CgroupFs } from "../../src/runtime/fs.js";
 import { compare, type Contender } from "../harness.js";
-import { syncCgroupFs } from "../proposed-fs.js";
 import { libcgroupMissing, runTool } from "../tools.js";
 import type { BenchContext, CaseResult, CaseRow, Skipped } from "../types.js";
 
@@ -48,7 +47,6 @@ export async function snapshotCase(ctx: BenchContext): Promise<CaseResult> {
   let created = 0;
   const handles: Cgroup[] = [];
   const handlesV1: Cgroup[] = [];
-  const handlesProposed: Cgroup[] = [];
   const open: Array<{ close(): void }> = [];
   try {
     for (const n of sizes) {
@@ -56,11 +54,9 @@ export async function snapshotCase(ctx: BenchContext): Promise<CaseResult> {
         const name = `${parent}/s${String(created).padStart(4, "0")}`;
         handles.push(await Cgroup.create(name, { controllers: CONTROLLERS, layout }));
         handlesV1.push(await Cgroup.open(name, { controllers: CONTROLLERS, layout: v1Only(layout) }));
-        handlesProposed.push(await Cgroup.open(name, { controllers: CONTROLLERS, layout: v1Only(layout), fs: syncCgroupFs }));
       }
       const groups = handles.slice(0, n);
       const groupsV1 = handlesV1.slice(0, n);
-      const groupsProposed = handlesProposed.slice(0, n);
 
       // Exactly which files each snapshot reads, learned from one group.
       const fullReads: string[] = [];
@@ -141,7 +137,6 @@ export async function snapshotCase(ctx: BenchContext): Promise<CaseResult> {
     "Times are per file read (ops = groups × files); files/s = 1 / that. A ratio below 1 means more files per second than cgget.",
     "At N = 1000 the raw pread loop reads the files of the first 500 groups (a per-file figure; one descriptor per file per reader would pass the file limit), and the generic openSnapshot row is left out. The snapshot reader (openUsageSnapshot) is opened once, outside the timing, as a monitor keeps it: each refresh is one pread(2) per file at offset 0, the parse by each file's codec, and the usage objects. The raw loop preads the same files through descriptors opened the same way and does nothing with the bytes: the physical limit. readUsage opens, reads and closes every file (a one-shot snapshot of the same reader); it runs for all N groups concurrently.",
     "`v1 handles` are opened on the v1 hierarchies only, so they read exactly the files cgget is given. `full handles` also place the group on cgroup2, where readUsage adds the PSI files (cpu/memory/io.pressure); cgget cannot read those here (it answers exit 96 for a cgroup2-only file on a hybrid host).",
-    "`proposed fs`: the same readUsage over bench/proposed-fs.ts (synchronous syscalls under the async API, one-call utf8 reads); see case 1.",
   );
   return { id: "snapshot", title: "2. Usage snapshot of N groups: the snapshot reader vs a raw pread loop and vs cgget (per file read; targets ≤ 1.3× the pread loop, ≤ 0.3× cgget)", unit: "µs/file", throughputUnit: "files/s", targets: [
       { contenders: ["openUsageSnapshot().refresh() (*"], maxRatio: 0.3 },

@@ -8,6 +8,7 @@ import type { CgroupFs } from "../runtime/fs.js";
 import type { ManifestRecord } from "../runtime/manifest.js";
 import { UsageError, suggest } from "./args.js";
 import { readManifestFile } from "./manifest-file.js";
+import { templatePattern } from "./spec-coverage.js";
 
 
 let manifest: readonly ManifestRecord[] | undefined;
@@ -22,13 +23,11 @@ export function loadManifest(): readonly ManifestRecord[] {
 const templatePatterns = new WeakMap<ManifestRecord, RegExp>();
 
 /** The template's regular expression, capturing its parameter. */
-function templatePattern(entry: ManifestRecord): RegExp | undefined {
+function cachedTemplatePattern(entry: ManifestRecord): RegExp | undefined {
   if (entry.param === undefined) return undefined;
   let pattern = templatePatterns.get(entry);
   if (pattern === undefined) {
-    const [before, after] = entry.file.split(/<[a-z_]+>/) as [string, string];
-    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    pattern = new RegExp(`^${escape(before)}(${entry.param.pattern})${escape(after)}$`);
+    pattern = templatePattern(entry) as RegExp;
     templatePatterns.set(entry, pattern);
   }
   return pattern;
@@ -51,7 +50,7 @@ export function matchFileName(name: string): FileMatch[] {
   for (const entry of loadManifest()) {
     if (entry.file === name) out.push({ entry, param: undefined });
     else {
-      const match = templatePattern(entry)?.exec(name);
+      const match = cachedTemplatePattern(entry)?.exec(name);
       if (match) out.push({ entry, param: match[1] });
     }
   }

@@ -2,6 +2,7 @@
 // entry turns the text into candidate values, most specific first; the file's own codec (through
 // the accessor's `format`) has the last word on range and syntax, so nothing here duplicates a bound.
 import { InvalidValueError } from "../runtime/errors.js";
+import type { CodecName } from "../runtime/codecs/index.js";
 
 /** What the table needs to know about a file. @internal */
 export interface ValueTarget {
@@ -95,7 +96,7 @@ function need(target: ValueTarget, text: string, value: unknown, expected: strin
 
 const sizeHint = (t: ValueTarget) => (t.unit === "bytes" ? "a byte count (suffixes K, M, G, T: 64M)" : "an integer");
 
-/** Per codec: command-line text → candidate write values. Read-only codecs are absent. */
+/** Per codec (keys checked against the runtime's codec names): command-line text → candidate write values. Read-only codecs are absent. */
 const CONVERTERS: Readonly<Record<string, Converter>> = {
   u64: (t, s) => [need(t, s, integerFor(t, s), sizeHint(t))],
   s64: (t, s) => [need(t, s, integerFor(t, s), sizeHint(t))],
@@ -156,7 +157,7 @@ const CONVERTERS: Readonly<Record<string, Converter>> = {
     }
     return [{ enable, disable }];
   },
-};
+} satisfies Partial<Record<CodecName, Converter>>;
 
 /** Whether command-line text can be turned into a write of this codec. @internal */
 export function canConvert(codec: string): boolean {

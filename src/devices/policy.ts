@@ -1,142 +1,55 @@
 // The device cgroup's v1 model: a default (allow or deny) plus an ordered exception list,
-// changed by writes to devices.allow / devices.deny exactly as security/device_cgroup.c does
-// (dev_exception_add / dev_exception_rm / devcgroup_update_access), and evaluated exactly as
-// its permission check does (match_exception / match_exception_partial).
-import * as nodeFs from "node:fs";
+// changed by writes to devices.allow / devices.deny as security/device_cgroup.c changes it
+// (dev_exception_add / dev_exception_rm), and evaluated by the kernel's match rule
+// (src/runtime/device-rule.ts). Input parsing is in policy-parse.ts; the kernel's checks of a
+// write against a parent and children, and propagation, are in simulate.ts.
 import {
   ALL_DEVICES,
   DEVICE_NUMBER_MAX,
+  deviceAccessBit,
+  deviceAccessBits,
+  deviceAllowed,
+  deviceException,
+  deviceExceptionRule,
+  exceptionMatches,
   formatDeviceRule,
+  MATCH_EXCEPTION_PARTIAL,
   normalizeDeviceRule,
-  parseDeviceRule,
+  rangeCovers,
+  sameRange,
+  type DeviceException,
+  type DeviceMatchMode,
   type DeviceRule,
 } from "../runtime/device-rule.js";
-import { CgroupIoError, InvalidValueError, ParseError } from "../runtime/errors.js";
+import { InvalidValueError } from "../runtime/errors.js";
 import { DeviceRuleIgnoredError, type V1Write } from "./errors.js";
+import {
+  parseDevicePolicyJson,
+  parseDevicesList,
+  parseOciDevices,
+  parsePolicyRule,
+  parseStateExceptions,
+  readDevicePolicyFile,
+  type DevicePolicyJson,
+  type DevicePolicyRule,
+  type OciDeviceRule,
+} from "./policy-parse.js";
 
 export type { V1Write } from "./errors.js";
-
-/** One rule of a policy: allow (`devices.allow`) or deny (`devices.deny`). @public */
-export interface DevicePolicyRule {
-  /** Allow (true) or deny (false) what the rule matches. */
-  readonly allow: boolean;
-  /** The rule, parsed or as text (`c 1:3 rwm`). */
-  readonly rule: DeviceRule | string;
-}
-
-/** One entry of the OCI runtime-spec `linux.resources.devices` list. @public */
-export interface OciDeviceRule {
-  /** Allow (true) or deny (false) the matched devices. */
-  readonly allow: boolean;
-  /** `a`, `b` or `c`; absent or empty means `a` (all devices). */
-  readonly type?: "a" | "b" | "c" | "";
-  /** Major number; absent or null means any. */
-  readonly major?: number | null;
-  /** Minor number; absent or null means any. */
-  readonly minor?: number | null;
-  /** A subset of `rwm`; absent means `rwm`. */
-  readonly access?: string;
-}
-
-/** The JSON form of a policy (what {@link DevicePolicy.toJSON} writes). @public */
-export interface DevicePolicyJson {
-  /** What a device no exception matches gets. */
-  readonly default: "allow" | "deny";
-  /** The exceptions to the default, as rule text (`c 1:3 rwm`). */
-  readonly exceptions: readonly string[];
-}
-
-/** The kernel's answer to a write: the new state, or the errno it returns. @beta */
-export type V1WriteOutcome =
-  | {
-      /** The kernel accepts the write. */
-      readonly ok: true;
-      /** The group's policy after it. */
-      readonly policy: DevicePolicy;
-    }
-  | {
-      /** The kernel refuses the write. */
-      readonly ok: false;
-      /** The errno the write fails with. */
-      readonly errno: "EPERM" | "EINVAL";
-      /** Why, in words. */
-      readonly reason: string;
-    };
-
-/** Where a simulated write lands: the group's parent (absent for a root group) and whether it has children. @beta */
-export interface V1WriteContext {
-  /** The parent's policy, which bounds what the group may allow. */
-  readonly parent?: DevicePolicy | undefined;
-  /** The group has children (the kernel then refuses `a` to a default-deny group). */
-  readonly hasChildren?: boolean;
-}
-
-// Access bits, our own encoding.
-const READ = 1;
-const WRITE = 2;
-const MKNOD = 4;
-const BIT_OF: Record<string, number> = { r: READ, w: WRITE, m: MKNOD };
+export type { DevicePolicyJson, DevicePolicyRule, OciDeviceRule } from "./policy-parse.js";
 
 type Num = number | "*";
-/** An exception as the evaluator holds it: access as bits (r=1, w=2, m=4). @internal */
-export interface DeviceException {
-  /** Block or char (an `a` rule is the default, not an exception). */
-  readonly type: "b" | "c";
-  /** Major number, or `*`. */
-  readonly major: number | "*";
-  /** Minor number, or `*`. */
-  readonly minor: number | "*";
-  /** Access bits: r=1, w=2, m=4. */
-  readonly bits: number;
-}
 
-function bitsOf(access: string): number {
-  let bits = 0;
-  for (const letter of access) bits |= BIT_OF[letter] ?? 0;
-  return bits;
-}
+/** In a default-deny group, some device of the range gets every requested bit from one exception. */
+const SOME_DEVICE_EVERY_BIT: DeviceMatchMode = Object.freeze({ range: "part", access: "every" });
+/** In a default-allow group, one exception takes a requested bit from the whole range. */
+const WHOLE_RANGE_SOME_BIT: DeviceMatchMode = Object.freeze({ range: "whole", access: "some" });
 
-function accessOf(bits: number): string {
-  return (bits & READ ? "r" : "") + (bits & WRITE ? "w" : "") + (bits & MKNOD ? "m" : "");
-}
-
-function ruleOf(ex: DeviceException): DeviceRule {
-  return Object.freeze({ type: ex.type, major: ex.major, minor: ex.minor, access: accessOf(ex.bits) });
-}
-
-function sameKey(a: { type: string; major: Num; minor: Num }, b: { type: string; major: Num; minor: Num }): boolean {
-  return a.type === b.type && a.major === b.major && a.minor === b.minor;
-}
-
-/** match_exception: one exception holds the whole range (`*` in the request means every number) and every requested bit. */
-function matchException(list: readonly DeviceException[], type: "b" | "c", major: Num, minor: Num, bits: number): boolean {
-  for (const ex of list) {
-    if (ex.type !== type) continue;
-    if (ex.major !== "*" && ex.major !== major) continue;
-    if (ex.minor !== "*" && ex.minor !== minor) continue;
-    if (bits & ~ex.bits) continue;
-    return true;
-  }
-  return false;
-}
-
-/** match_exception_partial: some exception overlaps the range and shares a requested bit. */
-function matchExceptionPartial(list: readonly DeviceException[], type: "b" | "c", major: Num, minor: Num, bits: number): boolean {
-  for (const ex of list) {
-    if (ex.type !== type) continue;
-    if (ex.major !== "*" && major !== "*" && ex.major !== major) continue;
-    if (ex.minor !== "*" && minor !== "*" && ex.minor !== minor) continue;
-    if (!(bits & ex.bits)) continue;
-    return true;
-  }
-  return false;
-}
-
-/** dev_exception_add: merge bits into the exception with the same type and numbers, else append. */
-function exceptionAdd(list: readonly DeviceException[], ex: DeviceException): DeviceException[] {
+/** dev_exception_add: merge bits into the exception with the same type and numbers, else append. @internal */
+export function exceptionAdd(list: readonly DeviceException[], ex: DeviceException): DeviceException[] {
   let merged = false;
   const out = list.map((walk) => {
-    if (!sameKey(walk, ex)) return walk;
+    if (!sameRange(walk, ex)) return walk;
     merged = true;
     return { ...walk, bits: walk.bits | ex.bits };
   });
@@ -144,11 +57,11 @@ function exceptionAdd(list: readonly DeviceException[], ex: DeviceException): De
   return out;
 }
 
-/** dev_exception_rm: clear bits of the exception with the same type and numbers; drop it when none are left. */
-function exceptionRemove(list: readonly DeviceException[], ex: DeviceException): DeviceException[] {
+/** dev_exception_rm: clear bits of the exception with the same type and numbers; drop it when none are left. @internal */
+export function exceptionRemove(list: readonly DeviceException[], ex: DeviceException): DeviceException[] {
   const out: DeviceException[] = [];
   for (const walk of list) {
-    if (!sameKey(walk, ex)) {
+    if (!sameRange(walk, ex)) {
       out.push(walk);
       continue;
     }
@@ -156,31 +69,6 @@ function exceptionRemove(list: readonly DeviceException[], ex: DeviceException):
     if (bits) out.push({ ...walk, bits });
   }
   return out;
-}
-
-/** verify_new_ex: may a group with `childAllow` behaviour hold exception `ex` under this parent? */
-function verifyNewException(parent: DevicePolicy, ex: DeviceException, childAllow: boolean): boolean {
-  const parentList = parent.internalExceptions;
-  if (parent.defaultAllow) {
-    if (childAllow) return true;
-    return !matchExceptionPartial(parentList, ex.type, ex.major, ex.minor, ex.bits);
-  }
-  return matchException(parentList, ex.type, ex.major, ex.minor, ex.bits);
-}
-
-/**
- * Most rules (exceptions of a state, entries of a rule list) a policy given as input may have. Real policies
- * have tens (runc's default 20, libvirt's 10); planning the v1 writes for this many takes seconds, and the
- * cost grows with the square of the distinct device numbers, so more is refused rather than left running.
- * @public
- */
-export const DEVICE_POLICY_MAX_RULES = 1024;
-
-/** Largest device policy file {@link DevicePolicy.fromJsonFile} reads, in bytes (1 MiB). @public */
-export const DEVICE_POLICY_MAX_FILE_BYTES = 1 << 20;
-
-function tooManyRules(file: string | undefined, count: number): InvalidValueError {
-  return new InvalidValueError(file, `${count} rules`, `a device policy has at most ${DEVICE_POLICY_MAX_RULES} rules (DEVICE_POLICY_MAX_RULES)`);
 }
 
 /**
@@ -200,7 +88,7 @@ export class DevicePolicy {
   private constructor(defaultAllow: boolean, exceptions: readonly DeviceException[]) {
     this.defaultAllow = defaultAllow;
     this.internalExceptions = Object.freeze(exceptions.map((e) => Object.freeze({ ...e })));
-    this.exceptions = Object.freeze(this.internalExceptions.map(ruleOf));
+    this.exceptions = Object.freeze(this.internalExceptions.map(deviceExceptionRule));
     Object.freeze(this);
   }
 
@@ -226,13 +114,7 @@ export class DevicePolicy {
     let policy = options.start ?? ALLOW_ALL;
     let index = 0;
     for (const entry of rules) {
-      if (index >= DEVICE_POLICY_MAX_RULES) throw tooManyRules(options.file, index + 1);
-      if (typeof entry !== "object" || entry === null || typeof entry.allow !== "boolean") {
-        throw new InvalidValueError(options.file, entry, `rule ${index}: expected {allow: boolean, rule}`);
-      }
-      const file = entry.allow ? "devices.allow" : "devices.deny";
-      const rule = typeof entry.rule === "string" ? parseDeviceRule(entry.rule, options.file ?? file) : normalizeDeviceRule(entry.rule, options.file ?? file);
-      const write: V1Write = { file, rule };
+      const write = parsePolicyRule(entry, index, options.file);
       const next = policy.withWrite(write);
       const unmet = unmetIntent(next, write);
       if (unmet) throw new DeviceRuleIgnoredError(write, index, unmet);
@@ -248,19 +130,7 @@ export class DevicePolicy {
    * @throws InvalidValueError for a malformed or repeated exception.
    */
   static fromState(defaultAllow: boolean, exceptions: Iterable<DeviceRule | string>, file?: string): DevicePolicy {
-    if (typeof defaultAllow !== "boolean") throw new InvalidValueError(file, defaultAllow, "the default must be allow (true) or deny (false)");
-    const list: DeviceException[] = [];
-    for (const item of exceptions) {
-      if (list.length >= DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, list.length + 1);
-      const rule = typeof item === "string" ? parseDeviceRule(item, file) : normalizeDeviceRule(item, file);
-      if (rule.type === "a") throw new InvalidValueError(file, item, 'an exception names block (b) or char (c) devices; "a" is the default itself');
-      const ex: DeviceException = { type: rule.type, major: rule.major, minor: rule.minor, bits: bitsOf(rule.access) };
-      if (list.some((other) => sameKey(other, ex))) {
-        throw new InvalidValueError(file, item, "names the same devices as an earlier exception; give each device range once with all its access");
-      }
-      list.push(ex);
-    }
-    return new DevicePolicy(defaultAllow, list);
+    return new DevicePolicy(defaultAllow, parseStateExceptions(defaultAllow, exceptions, file));
   }
 
   /**
@@ -270,27 +140,9 @@ export class DevicePolicy {
    * @throws ParseError naming the file and the line.
    */
   static fromDevicesList(text: string, file = "devices.list"): DevicePolicy {
-    if (typeof text !== "string") throw new ParseError(file, String(text), "expected text");
-    if (text === "") return DENY_ALL;
-    if (!text.endsWith("\n")) throw new ParseError(file, text, "the kernel ends every line with a newline");
-    const lines = text.slice(0, -1).split("\n");
-    const list: DeviceException[] = [];
-    for (const [i, line] of lines.entries()) {
-      let rule: DeviceRule;
-      try {
-        rule = parseDeviceRule(line, file);
-      } catch (err) {
-        throw new ParseError(file, text, `line ${i + 1} ${JSON.stringify(line)}: ${(err as InvalidValueError).reason}`);
-      }
-      if (rule.type === "a") {
-        if (lines.length !== 1) throw new ParseError(file, text, `line ${i + 1}: "a *:* rwm" is printed alone, for a default-allow group`);
-        return ALLOW_ALL;
-      }
-      const ex: DeviceException = { type: rule.type, major: rule.major, minor: rule.minor, bits: bitsOf(rule.access) };
-      if (list.some((other) => sameKey(other, ex))) throw new ParseError(file, text, `line ${i + 1}: the kernel never lists the same devices twice`);
-      list.push(ex);
-    }
-    return new DevicePolicy(false, list);
+    const state = parseDevicesList(text, file);
+    if (state.defaultAllow) return ALLOW_ALL;
+    return state.exceptions.length === 0 ? DENY_ALL : new DevicePolicy(false, state.exceptions);
   }
 
   /**
@@ -302,9 +154,7 @@ export class DevicePolicy {
    * @throws InvalidValueError naming the entry; {@link DeviceRuleIgnoredError} as {@link DevicePolicy.fromRules}.
    */
   static fromOciDevices(list: unknown, file = "linux.resources.devices"): DevicePolicy {
-    if (!Array.isArray(list)) throw new InvalidValueError(file, list, "expected an array of {allow, type, major, minor, access}");
-    const rules: DevicePolicyRule[] = list.map((entry, i) => ({ allow: ociAllow(entry, i, file), rule: ociRule(entry, i, file) }));
-    return DevicePolicy.fromRules(rules, { file });
+    return DevicePolicy.fromRules(parseOciDevices(list, file), { file });
   }
 
   /**
@@ -314,32 +164,9 @@ export class DevicePolicy {
    * @throws InvalidValueError naming the file and what is wrong.
    */
   static fromJson(json: unknown, file = "device policy"): DevicePolicy {
-    let value = json;
-    if (typeof json === "string") {
-      try {
-        value = JSON.parse(json);
-      } catch (err) {
-        throw new InvalidValueError(file, json, `not JSON: ${(err as Error).message}`);
-      }
-    }
-    if (Array.isArray(value)) {
-      if (value.length > DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, value.length);
-      return DevicePolicy.fromOciDevices(value, file);
-    }
-    if (typeof value !== "object" || value === null) {
-      throw new InvalidValueError(file, value, 'expected {"default": "allow"|"deny", "exceptions": [...]} or an OCI devices array');
-    }
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (key !== "default" && key !== "exceptions") throw new InvalidValueError(file, value, `unknown key ${JSON.stringify(key)}: expected "default" and "exceptions"`);
-    }
-    if (record.default !== "allow" && record.default !== "deny") throw new InvalidValueError(file, record.default, '"default" must be "allow" or "deny"');
-    const exceptions = record.exceptions ?? [];
-    if (!Array.isArray(exceptions) || exceptions.some((e) => typeof e !== "string")) {
-      throw new InvalidValueError(file, exceptions, '"exceptions" must be an array of rule strings such as "c 1:3 rwm"');
-    }
-    if (exceptions.length > DEVICE_POLICY_MAX_RULES) throw tooManyRules(file, exceptions.length);
-    return DevicePolicy.fromState(record.default === "allow", exceptions as string[], file);
+    const parsed = parseDevicePolicyJson(json, file);
+    if (parsed.form === "oci") return DevicePolicy.fromOciDevices(parsed.entries, file);
+    return DevicePolicy.fromState(parsed.defaultAllow, parsed.exceptions, file);
   }
 
   /**
@@ -348,26 +175,7 @@ export class DevicePolicy {
    * @throws CgroupIoError when the file cannot be read; InvalidValueError when it is not a regular file or too large.
    */
   static fromJsonFile(path: string): DevicePolicy {
-    let text: string;
-    let fd: number | undefined;
-    try {
-      // O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below refuses it anyway.
-      fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK);
-      const stat = nodeFs.fstatSync(fd);
-      if (!stat.isFile()) throw new InvalidValueError(path, path, "a device policy file must be a regular file (this is a device, FIFO, socket or directory)");
-      if (stat.size > DEVICE_POLICY_MAX_FILE_BYTES) throw new InvalidValueError(path, `${stat.size} bytes`, `a device policy file is at most ${DEVICE_POLICY_MAX_FILE_BYTES} bytes`);
-      const buffer = Buffer.alloc(DEVICE_POLICY_MAX_FILE_BYTES + 1);
-      let length = 0;
-      for (let n; length < buffer.length && (n = nodeFs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
-      if (length > DEVICE_POLICY_MAX_FILE_BYTES) throw new InvalidValueError(path, `over ${DEVICE_POLICY_MAX_FILE_BYTES} bytes`, `a device policy file is at most ${DEVICE_POLICY_MAX_FILE_BYTES} bytes (it grew while read)`);
-      text = buffer.toString("utf8", 0, length);
-    } catch (err) {
-      if (err instanceof InvalidValueError) throw err;
-      throw new CgroupIoError("read", path, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
-    } finally {
-      if (fd !== undefined) nodeFs.closeSync(fd);
-    }
-    return DevicePolicy.fromJson(text, path);
+    return DevicePolicy.fromJson(readDevicePolicyFile(path), path);
   }
 
   /**
@@ -381,9 +189,7 @@ export class DevicePolicy {
    */
   allows(type: "b" | "c", major: number | "*", minor: number | "*", access: string): boolean {
     checkRequest(type, major, minor, access);
-    const bits = bitsOf(access);
-    if (this.defaultAllow) return !matchExceptionPartial(this.internalExceptions, type, major, minor, bits);
-    return matchException(this.internalExceptions, type, major, minor, bits);
+    return deviceAllowed(this.defaultAllow, this.internalExceptions, { type, major, minor }, deviceAccessBits(access));
   }
 
   /**
@@ -391,19 +197,26 @@ export class DevicePolicy {
    * @internal
    */
   allowsSome(type: "b" | "c", major: Num, minor: Num, bits: number): boolean {
-    if (!this.defaultAllow) return matchExceptionPartialAll(this.internalExceptions, type, major, minor, bits);
+    const request = { type, major, minor };
+    if (!this.defaultAllow) return this.internalExceptions.some((ex) => exceptionMatches(ex, request, bits, SOME_DEVICE_EVERY_BIT));
     // A default-allow group denies a whole range only when one exception covers it with a shared bit;
     // numbers are otherwise unbounded enough that some device in the range escapes every exception.
-    return !this.internalExceptions.some(
-      (ex) => ex.type === type && (ex.major === "*" || ex.major === major) && (ex.minor === "*" || ex.minor === minor) && (ex.bits & bits) !== 0,
-    );
+    return !this.internalExceptions.some((ex) => exceptionMatches(ex, request, bits, WHOLE_RANGE_SOME_BIT));
   }
 
-  /** The state after one write, as the kernel computes it for a group with no parent and no children (so it never fails). */
+  /**
+   * The state after one write, as the kernel computes it for a group with no parent and no children (so it never fails).
+   * `a` resets the default and clears the exceptions; any other rule changes the exception naming its range.
+   */
   withWrite(write: V1Write): DevicePolicy {
-    const outcome = simulateV1Write(this, write);
-    if (!outcome.ok) throw new Error(`unreachable: a parentless write failed: ${outcome.reason}`);
-    return outcome.policy;
+    const rule = normalizeDeviceRule(write.rule, write.file);
+    const allowFile = write.file === "devices.allow";
+    if (!allowFile && write.file !== "devices.deny") throw new InvalidValueError(write.file, write, "expected devices.allow or devices.deny");
+    if (rule.type === "a") return allowFile ? ALLOW_ALL : DENY_ALL;
+    const ex = deviceException({ ...rule, type: rule.type });
+    // Exceptions grant in a default-deny group and take away in a default-allow one: an allow adds to the first, a deny to the second.
+    const adds = allowFile !== this.defaultAllow;
+    return new DevicePolicy(this.defaultAllow, adds ? exceptionAdd(this.internalExceptions, ex) : exceptionRemove(this.internalExceptions, ex));
   }
 
   /** What the kernel's `devices.list` prints for this state. */
@@ -444,7 +257,7 @@ export class DevicePolicy {
   equals(other: DevicePolicy): boolean {
     if (this.defaultAllow !== other.defaultAllow) return false;
     if (this.internalExceptions.length !== other.internalExceptions.length) return false;
-    return this.internalExceptions.every((ex) => other.internalExceptions.some((o) => sameKey(o, ex) && o.bits === ex.bits));
+    return this.internalExceptions.every((ex) => other.internalExceptions.some((o) => sameRange(o, ex) && o.bits === ex.bits));
   }
 
   /** A policy from the evaluator's own form, unchecked (the simulator's results). @internal */
@@ -455,17 +268,6 @@ export class DevicePolicy {
 
 const ALLOW_ALL = DevicePolicy.fromInternal(true, []);
 const DENY_ALL = DevicePolicy.fromInternal(false, []);
-
-/** In a default-deny group: does some exception overlap the range and hold every requested bit? */
-function matchExceptionPartialAll(list: readonly DeviceException[], type: "b" | "c", major: Num, minor: Num, bits: number): boolean {
-  return list.some(
-    (ex) =>
-      ex.type === type &&
-      (ex.major === "*" || major === "*" || ex.major === major) &&
-      (ex.minor === "*" || minor === "*" || ex.minor === minor) &&
-      (bits & ~ex.bits) === 0,
-  );
-}
 
 function checkRequest(type: unknown, major: unknown, minor: unknown, access: unknown): void {
   const request = { type, major, minor, access };
@@ -491,157 +293,19 @@ function unmetIntent(after: DevicePolicy, write: V1Write): string | undefined {
   if (write.file === "devices.allow") {
     if (after.allows(rule.type, rule.major, rule.minor, rule.access)) return undefined;
     if (!after.defaultAllow) return `the kernel would not grant all of "${text}"`;
-    const bits = bitsOf(rule.access);
-    const blocking = after.internalExceptions.filter((ex) => matchExceptionPartial([ex], rule.type as "b" | "c", rule.major, rule.minor, bits));
+    const request = { type: rule.type, major: rule.major, minor: rule.minor };
+    const bits = deviceAccessBits(rule.access);
+    const blocking = after.internalExceptions.filter((ex) => exceptionMatches(ex, request, bits, MATCH_EXCEPTION_PARTIAL));
     // A blocking exception either holds the whole range (it is wider) or shares only part of it (they overlap).
-    const shown = blocking.map((ex) => {
-      const wider = (ex.major === "*" || ex.major === rule.major) && (ex.minor === "*" || ex.minor === rule.minor);
-      return `"${formatDeviceRule(ruleOf(ex))}" (${wider ? "a wider range" : "an overlapping range"})`;
-    });
+    const shown = blocking.map((ex) => `"${formatDeviceRule(deviceExceptionRule(ex))}" (${rangeCovers(ex, request) ? "a wider range" : "an overlapping range"})`);
     return `the kernel would ignore it: in a default-allow group an allow only removes a deny exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and ${shown.join(", ")} still denies part of "${text}"`;
   }
   for (const letter of rule.access) {
-    if (after.allowsSome(rule.type, rule.major, rule.minor, BIT_OF[letter] as number)) {
+    if (after.allowsSome(rule.type, rule.major, rule.minor, deviceAccessBit(letter) as number)) {
       return after.defaultAllow
         ? `the kernel would not deny all of "${text}"`
         : `the kernel would ignore part of it: in a default-deny group a deny only removes access from the exception naming exactly ${rule.type} ${rule.major}:${rule.minor}, and another exception still allows "${letter}" on part of this range`;
     }
   }
   return undefined;
-}
-
-/**
- * What the kernel does with one write to `devices.allow`/`devices.deny` of a group in state
- * `state` (devcgroup_update_access), including the writes it refuses: `a` in a group with
- * children (EINVAL), `a` to devices.allow under a default-deny parent (EPERM), and rules that
- * would give the group more than its parent (EPERM). Silent no-ops are reproduced as such.
- * A deny also reaches the group's children: see {@link simulateV1Propagation}.
- * @beta
- */
-export function simulateV1Write(state: DevicePolicy, write: V1Write, context: V1WriteContext = {}): V1WriteOutcome {
-  const { parent, hasChildren = false } = context;
-  const rule = normalizeDeviceRule(write.rule, write.file);
-  const allowFile = write.file === "devices.allow";
-  if (!allowFile && write.file !== "devices.deny") throw new InvalidValueError(write.file, write, "expected devices.allow or devices.deny");
-  if (rule.type === "a") {
-    if (hasChildren) return { ok: false, errno: "EINVAL", reason: "a group with children cannot change its default" };
-    if (!allowFile) return { ok: true, policy: DENY_ALL };
-    if (!parent) return { ok: true, policy: ALLOW_ALL };
-    if (!parent.defaultAllow) return { ok: false, errno: "EPERM", reason: "the parent is default-deny" };
-    return { ok: true, policy: DevicePolicy.fromInternal(true, parent.internalExceptions) };
-  }
-  const ex: DeviceException = { type: rule.type, major: rule.major, minor: rule.minor, bits: bitsOf(rule.access) };
-  const list = state.internalExceptions;
-  if (allowFile) {
-    if (state.defaultAllow) {
-      // parent_allows_removal: a default-allow child may not drop a restriction its parent has.
-      if (parent && matchExceptionPartial(parent.internalExceptions, ex.type, ex.major, ex.minor, ex.bits)) {
-        return { ok: false, errno: "EPERM", reason: "the parent denies part of it" };
-      }
-      return { ok: true, policy: DevicePolicy.fromInternal(true, exceptionRemove(list, ex)) };
-    }
-    if (parent && !verifyNewException(parent, ex, false)) return { ok: false, errno: "EPERM", reason: "the parent does not allow all of it" };
-    return { ok: true, policy: DevicePolicy.fromInternal(false, exceptionAdd(list, ex)) };
-  }
-  if (state.defaultAllow) return { ok: true, policy: DevicePolicy.fromInternal(true, exceptionAdd(list, ex)) };
-  return { ok: true, policy: DevicePolicy.fromInternal(false, exceptionRemove(list, ex)) };
-}
-
-/**
- * A deny written to a group reaches each child (propagate_exception): when both are default-allow
- * the child gains the exception, otherwise the child's matching exception loses those bits; then
- * every child exception its new parent state no longer permits is dropped
- * (revalidate_active_exceptions).
- * @beta
- */
-export function simulateV1Propagation(child: DevicePolicy, parentAfter: DevicePolicy, rule: DeviceRule): DevicePolicy {
-  const r = normalizeDeviceRule(rule);
-  if (r.type === "a") return child; // "a" fails with EINVAL in a group with children
-  const ex: DeviceException = { type: r.type, major: r.major, minor: r.minor, bits: bitsOf(r.access) };
-  let list =
-    parentAfter.defaultAllow && child.defaultAllow ? exceptionAdd(child.internalExceptions, ex) : exceptionRemove(child.internalExceptions, ex);
-  for (const walk of [...list]) {
-    if (!verifyNewException(parentAfter, walk, child.defaultAllow)) list = exceptionRemove(list, walk);
-  }
-  return DevicePolicy.fromInternal(child.defaultAllow, list);
-}
-
-function ociAllow(entry: unknown, i: number, file: string): boolean {
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-    throw new InvalidValueError(file, entry, `entry ${i}: expected an object {allow, type, major, minor, access}`);
-  }
-  const record = entry as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!["allow", "type", "major", "minor", "access"].includes(key)) throw new InvalidValueError(file, entry, `entry ${i}: unknown key ${JSON.stringify(key)}`);
-  }
-  if (typeof record.allow !== "boolean") throw new InvalidValueError(file, entry, `entry ${i}: "allow" must be true or false`);
-  return record.allow;
-}
-
-function ociRule(entry: unknown, i: number, file: string): DeviceRule {
-  const record = entry as Record<string, unknown>;
-  const fail = (reason: string): never => {
-    throw new InvalidValueError(file, entry, `entry ${i}: ${reason}`);
-  };
-  const type = record.type === undefined || record.type === null || record.type === "" ? "a" : record.type;
-  if (type !== "a" && type !== "b" && type !== "c") fail(`"type" must be "a", "b" or "c"`);
-  const number = (which: "major" | "minor"): number | "*" => {
-    const n = record[which];
-    if (n === undefined || n === null) return "*";
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > DEVICE_NUMBER_MAX) {
-      return fail(`"${which}" must be unset (any) or an integer in 0..${DEVICE_NUMBER_MAX}`);
-    }
-    return n;
-  };
-  const major = number("major");
-  const minor = number("minor");
-  if (typeof record.access !== "string" || record.access === "") fail(`"access" must be a non-empty string of r, w, m`);
-  if (type === "a" && (major !== "*" || minor !== "*")) fail('a type "a" entry covers every device: the kernel ignores "major" and "minor", so leave them unset');
-  try {
-    return normalizeDeviceRule({ type: type as "a" | "b" | "c", major, minor, access: record.access as string }, file);
-  } catch (err) {
-    return fail((err as InvalidValueError).reason);
-  }
-}
-
-/**
- * Requests that stand for every request about the given policies: the kernel compares numbers
- * only for equality with the ones exceptions name, so each named number plus one unnamed number
- * per field, on both device types, with every combination of access letters, decides any
- * question of the form "is A allowed wherever B is" exactly.
- * @internal
- */
-export function representativeRequests(policies: readonly DevicePolicy[]): Array<{ type: "b" | "c"; major: number; minor: number; bits: number }> {
-  const majors = new Set<number>();
-  const minors = new Set<number>();
-  for (const p of policies) {
-    for (const ex of p.internalExceptions) {
-      if (ex.major !== "*") majors.add(ex.major);
-      if (ex.minor !== "*") minors.add(ex.minor);
-    }
-  }
-  majors.add(unused(majors));
-  minors.add(unused(minors));
-  const out: Array<{ type: "b" | "c"; major: number; minor: number; bits: number }> = [];
-  for (const type of ["b", "c"] as const) {
-    for (const major of majors) for (const minor of minors) for (let bits = 1; bits <= 7; bits++) out.push({ type, major, minor, bits });
-  }
-  return out;
-}
-
-function unused(taken: Set<number>): number {
-  let n = 0;
-  while (taken.has(n)) n++;
-  return n;
-}
-
-/** The kernel's decision for a representative request, by bits. @internal */
-export function allowsBits(policy: DevicePolicy, type: "b" | "c", major: number, minor: number, bits: number): boolean {
-  if (policy.defaultAllow) return !matchExceptionPartial(policy.internalExceptions, type, major, minor, bits);
-  return matchException(policy.internalExceptions, type, major, minor, bits);
-}
-
-/** Access letters for an internal bit set. @internal */
-export function accessLetters(bits: number): string {
-  return accessOf(bits);
 }

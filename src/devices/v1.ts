@@ -2,12 +2,12 @@
 // write(2) each, verify by reading devices.list back, and fail closed (deny-all) on any failure.
 import * as path from "node:path";
 import { DevicesV1 } from "../../generated/index.js";
-import { ALL_DEVICES } from "../runtime/device-rule.js";
+import { ALL_DEVICES, DEVICE_ACCESS_MKNOD, DEVICE_ACCESS_READ, DEVICE_ACCESS_WRITE, deviceAccessLetters, holdsEveryBit, sharesSomeBit } from "../runtime/device-rule.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CgroupIoError, InvalidValueError } from "../runtime/errors.js";
 import { nodeCgroupFs, type CgroupFs } from "../runtime/fs.js";
 import { DeviceAclError, UnsafeDeviceTransitionError, describeV1Write, type V1Write } from "./errors.js";
-import { DevicePolicy, accessLetters } from "./policy.js";
+import { DevicePolicy } from "./policy.js";
 
 export type { V1Write } from "./errors.js";
 
@@ -134,15 +134,19 @@ class PlanGrid {
     return ((type * this.majorCount + major) * this.minorCount + minor) * 7 + (bits - 1);
   }
 
-  /** The kernel's decision (match_exception / match_exception_partial) for a request, from per-key access. */
+  /**
+   * The kernel's decision (match_exception / match_exception_partial) for a request of one device, from per-key
+   * access: only four keys can hold a given device (its own numbers, each with `*`, and `*:*`), so the rule of
+   * src/runtime/device-rule.ts is applied to those four instead of the whole list.
+   */
   allows(access: Uint8Array, defaultAllow: boolean, type: number, major: number, minor: number, bits: number): boolean {
     const own = access[this.keyOf(type, major, minor)] as number;
     const anyMajor = access[this.keyOf(type, this.majorCount, minor)] as number;
     const anyMinor = access[this.keyOf(type, major, this.minorCount)] as number;
     const anyBoth = access[this.keyOf(type, this.majorCount, this.minorCount)] as number;
-    if (defaultAllow) return ((own | anyMajor | anyMinor | anyBoth) & bits) === 0;
+    if (defaultAllow) return !sharesSomeBit(own | anyMajor | anyMinor | anyBoth, bits);
     // An absent key holds no bits, and a request has at least one, so it never matches.
-    return (bits & ~own) === 0 || (bits & ~anyMajor) === 0 || (bits & ~anyMinor) === 0 || (bits & ~anyBoth) === 0;
+    return holdsEveryBit(own, bits) || holdsEveryBit(anyMajor, bits) || holdsEveryBit(anyMinor, bits) || holdsEveryBit(anyBoth, bits);
   }
 
   /** Per-key access of a policy. */
@@ -297,6 +301,18 @@ function planSameDefault(from: DevicePolicy, to: DevicePolicy, work: V1PlanWork)
 }
 
 type Pending = { slot: number; shape: KeyShape; take: number; give: number };
+
+/** Rank of an access set when the planner tries partial writes: mknod weighs most, then write, then read. */
+function partialRank(bits: number): number {
+  return (bits & DEVICE_ACCESS_MKNOD ? 4 : 0) + (bits & DEVICE_ACCESS_WRITE ? 2 : 0) + (bits & DEVICE_ACCESS_READ ? 1 : 0);
+}
+
+/** The non-empty proper subsets of an access set, highest rank first (wm, rm, m, rw, w, r for rwm): a fixed order keeps plans stable. */
+function properSubsets(bits: number): number[] {
+  const out: number[] = [];
+  for (let sub = 1; sub < bits; sub++) if ((sub & bits) === sub) out.push(sub);
+  return out.sort((a, b) => partialRank(b) - partialRank(a));
+}
 type Candidate = { write: V1Write; slot: number; shape: KeyShape; bits: number };
 type Phase = "take whole" | "give whole" | "take part" | "give part";
 
@@ -312,13 +328,13 @@ function* candidates(pending: readonly Pending[], phases: readonly Phase[]): Gen
       const bits = taking ? take : give;
       if (!bits) continue;
       const make = (b: number): Candidate => ({
-        write: { file, rule: { type: shape.type, major: shape.major, minor: shape.minor, access: accessLetters(b) } },
+        write: { file, rule: { type: shape.type, major: shape.major, minor: shape.minor, access: deviceAccessLetters(b) } },
         slot,
         shape,
         bits: b,
       });
       if (phase.endsWith("whole")) yield make(bits);
-      else for (let sub = bits - 1; sub > 0; sub--) if ((sub & bits) === sub) yield make(sub);
+      else for (const sub of properSubsets(bits)) yield make(sub);
     }
   }
 }

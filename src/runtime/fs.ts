@@ -2,6 +2,7 @@
 import * as nodeFs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { CgroupIoError } from "./errors.js";
+import { decodeControlText } from "./text.js";
 
 /** A directory entry of a cgroup directory. @public */
 export interface CgroupDirEntry {
@@ -61,9 +62,9 @@ export interface CgroupFs {
 }
 
 /**
- * The bytes of a text to write: UTF-8, the way reads decode valid UTF-8, so a value read and written back (a
- * restore) is the same bytes; ASCII, all the kernel prints, is the same either way. (A read that is not valid
- * UTF-8 falls back to latin1; only such a text would not round-trip, and the kernel writes none.)
+ * The bytes of a text to write: UTF-8, the way reads decode valid UTF-8 (see text.ts), so a value read and
+ * written back (a restore) is the same bytes; ASCII, all the kernel prints, is the same either way. (A read that
+ * is not valid UTF-8 falls back to latin1; only such a text would not round-trip, and the kernel writes none.)
  */
 function encodeText(data: string): Buffer {
   return Buffer.from(data, "utf8");
@@ -94,9 +95,10 @@ export class NodeCgroupFs implements CgroupFs {
   /** {@inheritDoc CgroupFs.readFileSync} */
   readFileSync(path: string): string {
     try {
-      // Node has a one-call native path for utf8 only; the kernel prints ASCII, so the rare other byte re-reads as latin1.
+      // Node has a one-call native path for utf8 only, and the kernel prints ASCII: only a text with U+FFFD
+      // (invalid bytes replaced, or a valid U+FFFD) is read again as bytes, to decode them as they are.
       const text = nodeFs.readFileSync(path, "utf8");
-      return text.includes("\uFFFD") ? nodeFs.readFileSync(path, "latin1") : text;
+      return text.includes("\uFFFD") ? decodeControlText(nodeFs.readFileSync(path)) : text;
     } catch (err) {
       throw ioError("read", path, err);
     }

@@ -5,21 +5,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { accessOfMode, compareSpecWithListing, kernelReleaseAtLeast } from "../../src/cli/spec-coverage.js";
+import type { ManifestRecord } from "../../src/runtime/manifest.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** The fields of a generated/manifest.json record this test needs. */
-interface SpecRecord {
-  version: "v1" | "v2";
-  controller: string;
-  file: string;
-  access: "ro" | "rw" | "wo";
-  where: "root" | "non-root" | "all";
-  since: string | null;
-  requires?: string;
-  param?: { name: string; pattern?: string };
-}
+type SpecRecord = Pick<ManifestRecord, "version" | "controller" | "file" | "access" | "where" | "since" | "requires" | "param">;
 
 /** The v1 records of generated/manifest.json (the spec as generated; `npm run generate --check` keeps it current). */
 function loadV1Spec(): SpecRecord[] {
@@ -29,33 +22,7 @@ function loadV1Spec(): SpecRecord[] {
   return all.filter((r) => r.version === "v1");
 }
 
-/** The spec records naming `file` (exact names first; templated names match through their param pattern). */
-function matcher(records: readonly SpecRecord[]): (file: string) => SpecRecord[] {
-  const exact = new Map(records.filter((r) => !r.param).map((r) => [r.file, r]));
-  const templates = records
-    .filter((r) => r.param)
-    .map((r) => {
-      const [before, after] = r.file.split(/<[a-z_]+>/) as [string, string];
-      const middle = r.param?.pattern ?? "[^/]+";
-      return { record: r, regex: new RegExp(`^${escapeRegex(before)}(?:${middle})${escapeRegex(after)}$`) };
-    });
-  return (file) => {
-    const hit = exact.get(file);
-    if (hit) return [hit];
-    return templates.filter((t) => t.regex.test(file)).map((t) => t.record);
-  };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** Access as the mode bits give it: any read bit → readable, any write bit → writable. */
-function accessOf(mode: number): "ro" | "rw" | "wo" | "none" {
-  const r = (mode & 0o444) !== 0;
-  const w = (mode & 0o222) !== 0;
-  return r && w ? "rw" : r ? "ro" : w ? "wo" : "none";
-}
+const accessOf = accessOfMode;
 
 /** Control files (regular files) of one cgroup directory with their access. */
 function listFiles(dir: string): Map<string, string> {
@@ -110,16 +77,7 @@ function mountedV1Hierarchies(): Hierarchy[] {
   return out;
 }
 
-function kernelAtLeast(version: string): boolean {
-  const running = os.release().split(/[^0-9.]/)[0]!.split(".").map(Number);
-  const wanted = version.split(".").map(Number);
-  for (let i = 0; i < wanted.length; i++) {
-    const a = running[i] ?? 0;
-    const b = wanted[i] ?? 0;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
+const kernelAtLeast = (version: string) => kernelReleaseAtLeast(os.release(), version);
 
 /**
  * Compares the files of a hierarchy's root and of a fresh child with the spec; returns one line per problem.
@@ -127,40 +85,24 @@ function kernelAtLeast(version: string): boolean {
  */
 function compare(label: string, controllers: readonly string[], spec: readonly SpecRecord[], rootFiles: Map<string, string>, childFiles: Map<string, string>): string[] {
   const relevant = spec.filter((r) => r.controller === "core" || controllers.includes(r.controller));
-  const find = matcher(relevant);
-  const problems: string[] = [];
-  const matched = new Set<SpecRecord>();
-  for (const file of new Set([...rootFiles.keys(), ...childFiles.keys()])) {
-    const hits = find(file);
-    if (hits.length === 0) {
-      problems.push(`${label}: ${file} is not in the spec`);
-      continue;
-    }
-    if (hits.length > 1) {
-      problems.push(`${label}: ${file} matches several spec entries: ${hits.map((h) => h.file).join(", ")}`);
-      continue;
-    }
-    const record = hits[0]!;
-    matched.add(record);
-    const atRoot = rootFiles.get(file);
-    const inChild = childFiles.get(file);
-    for (const [where, access] of [["root", atRoot], ["child", inChild]] as const) {
-      if (access !== undefined && access !== record.access) {
-        problems.push(`${label}: ${file} (${record.file}) is ${access} by its mode bits in the ${where} but the spec says ${record.access}`);
-      }
-    }
-    const actualWhere = atRoot !== undefined && inChild !== undefined ? "all" : atRoot !== undefined ? "root" : "non-root";
-    if (actualWhere !== record.where) {
-      problems.push(`${label}: ${file} (${record.file}) exists ${describeWhere(actualWhere)} but the spec says where: ${record.where}`);
-    }
-  }
   // An entry with no config requirement, old enough for this kernel, must be here: a misspelt spec name shows up this way.
-  for (const record of relevant) {
-    if (matched.has(record) || record.requires !== undefined) continue;
-    if (record.since !== null && !kernelAtLeast(record.since)) continue;
-    problems.push(`${label}: the spec's ${record.file} (${record.controller}) needs no kernel option but this kernel does not show it`);
-  }
-  return problems;
+  const findings = compareSpecWithListing(relevant, { root: rootFiles, below: [{ level: "child", files: childFiles }] }, { absent: { kernelAtLeast } });
+  return findings.map((f) => {
+    switch (f.kind) {
+      case "unknown":
+        return `${label}: ${f.file} is not in the spec`;
+      case "ambiguous":
+        return `${label}: ${f.file} matches several spec entries: ${f.records.map((r) => r.file).join(", ")}`;
+      case "access":
+        return `${label}: ${f.file} (${f.record.file}) is ${f.access} by its mode bits in the ${f.level} but the spec says ${f.record.access}`;
+      case "where":
+        return `${label}: ${f.file} (${f.record.file}) exists ${describeWhere(f.where)} but the spec says where: ${f.record.where}`;
+      case "absent":
+        return `${label}: the spec's ${f.record.file} (${f.record.controller}) needs no kernel option but this kernel does not show it`;
+      default:
+        throw new Error(`unexpected finding ${f.kind} with one child level and no bare listing`);
+    }
+  });
 }
 
 function describeWhere(where: "root" | "non-root" | "all"): string {

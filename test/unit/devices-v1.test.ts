@@ -10,7 +10,7 @@ import {
   simulateV1Write,
   type V1Write,
 } from "../../src/devices/index.js";
-import { allowsBits, representativeRequests } from "../../src/devices/policy.js";
+import { allowsBits, representativeRequests } from "../../src/devices/simulate.js";
 import { planV1TransitionCounted } from "../../src/devices/v1.js";
 import { parseDeviceRule } from "../../src/runtime/device-rule.js";
 import { CgroupIoError, InvalidValueError } from "../../src/runtime/errors.js";

@@ -31,6 +31,21 @@ describe("NodeCgroupFs text", () => {
     expect(fs.readFileSync(p).equals(original)).toBe(true);
   });
 
+  it("valid UTF-8 holding U+FFFD itself reads as UTF-8, not latin1, and writes back the same bytes", async () => {
+    const original = Buffer.from("a \uFFFD é\n", "utf8");
+    const p = file(original);
+    const text = nodeCgroupFs.readFileSync(p);
+    expect(text).toBe("a \uFFFD é\n");
+    fs.writeFileSync(p, "");
+    await nodeCgroupFs.writeFile(p, text);
+    expect(fs.readFileSync(p).equals(original)).toBe(true);
+  });
+
+  it("bytes that are not UTF-8 read as latin1, one character a byte", () => {
+    const p = file(Buffer.from([0x61, 0xff, 0xc3, 0xa9, 0x0a]));
+    expect(nodeCgroupFs.readFileSync(p)).toBe("a\u00ff\u00c3\u00a9\n");
+  });
+
   it("ASCII, all the kernel prints, is unchanged both ways", async () => {
     const p = file(Buffer.from("max 100000\n", "ascii"));
     await nodeCgroupFs.writeFile(p, nodeCgroupFs.readFileSync(p));

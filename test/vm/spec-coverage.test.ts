@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AT_ROOT_SINCE, kernelAtLeast, listControlFiles, specMatcher, v2Records, WRITABLE_SINCE, type SpecRecord } from "./support/manifest.js";
+import { compareSpecWithListing } from "../../src/cli/spec-coverage.js";
+import { AT_ROOT_SINCE, kernelAtLeast, listControlFiles, v2Records, WRITABLE_SINCE, type SpecRecord } from "./support/manifest.js";
 import { cleanupGroups, enableAll, newGroup, readWords, ROOT, rootControllers } from "./support/v2.js";
 
 interface Listing {
@@ -16,44 +17,45 @@ interface Listing {
   bare: Map<string, string>;
 }
 
-function whereOf(atRoot: boolean, inChildren: boolean): "root" | "non-root" | "all" | undefined {
-  return atRoot && inChildren ? "all" : atRoot ? "root" : inChildren ? "non-root" : undefined;
-}
+/** A file the spec records with the newest behaviour, which this older kernel does not have yet. */
+const olderKernel = (since: string | undefined) => since !== undefined && !kernelAtLeast(since);
 
 /** One line per problem; empty when the spec covers the listing exactly. */
 function compareV2(spec: readonly SpecRecord[], listing: Listing, controllers: readonly string[]): string[] {
-  const find = specMatcher(spec);
+  const findings = compareSpecWithListing(
+    spec,
+    { root: listing.root, below: [{ level: "child", files: listing.child }, { level: "grandchild", files: listing.grandchild }], bare: listing.bare },
+    { sorted: true, absent: { kernelAtLeast, controllers } },
+  );
   const problems: string[] = [];
-  const matched = new Set<SpecRecord>();
-  const names = new Set([...listing.root.keys(), ...listing.child.keys(), ...listing.grandchild.keys()]);
-  for (const file of [...names].sort()) {
-    const hits = find(file);
-    if (hits.length !== 1) {
-      problems.push(hits.length === 0 ? `${file} is not in the spec` : `${file} matches several spec entries: ${hits.map((h) => h.record.file).join(", ")}`);
-      continue;
+  for (const f of findings) {
+    switch (f.kind) {
+      case "unknown":
+        problems.push(`${f.file} is not in the spec`);
+        break;
+      case "ambiguous":
+        problems.push(`${f.file} matches several spec entries: ${f.records.map((r) => r.file).join(", ")}`);
+        break;
+      case "access":
+        if (!(f.access === "ro" && f.record.access === "rw" && olderKernel(WRITABLE_SINCE[f.record.file]))) {
+          problems.push(`${f.file} (${f.record.file}) is ${f.access} by its mode bits in the ${f.level} but the spec says ${f.record.access}`);
+        }
+        break;
+      case "uneven":
+        problems.push(`${f.file} is in ${f.levels.includes("child") ? "the child but not the grandchild" : "the grandchild but not the child"}`);
+        break;
+      case "where":
+        if (!(f.where === "non-root" && f.record.where === "all" && olderKernel(AT_ROOT_SINCE[f.record.file]))) {
+          problems.push(`${f.file} (${f.record.file}) exists with where: ${f.where} but the spec says where: ${f.record.where}`);
+        }
+        break;
+      case "core":
+        problems.push(`${f.file} (${f.record.file}) ${f.present ? "is present" : "is absent"} in a group whose parent enables no controller, but the spec says core: ${f.record.core}`);
+        break;
+      case "absent":
+        problems.push(`the spec's ${f.record.file} (${f.record.controller}) needs no kernel option (no requires:) but this kernel (${os.release()}) does not show it`);
+        break;
     }
-    const { record } = hits[0]!;
-    matched.add(record);
-    for (const level of ["root", "child", "grandchild"] as const) {
-      const access = listing[level].get(file);
-      if (access === undefined || access === record.access) continue;
-      const olderKernel = access === "ro" && record.access === "rw" && WRITABLE_SINCE[record.file] !== undefined && !kernelAtLeast(WRITABLE_SINCE[record.file]!);
-      if (!olderKernel) problems.push(`${file} (${record.file}) is ${access} by its mode bits in the ${level} but the spec says ${record.access}`);
-    }
-    const actual = whereOf(listing.root.has(file), listing.child.has(file) && listing.grandchild.has(file));
-    if (listing.child.has(file) !== listing.grandchild.has(file)) problems.push(`${file} is in ${listing.child.has(file) ? "the child but not the grandchild" : "the grandchild but not the child"}`);
-    else if (actual !== record.where && !(actual === "non-root" && record.where === "all" && AT_ROOT_SINCE[record.file] !== undefined && !kernelAtLeast(AT_ROOT_SINCE[record.file]!)))
-      problems.push(`${file} (${record.file}) exists with where: ${actual} but the spec says where: ${record.where}`);
-    if (listing.child.has(file) && record.core !== listing.bare.has(file)) {
-      problems.push(`${file} (${record.file}) ${listing.bare.has(file) ? "is present" : "is absent"} in a group whose parent enables no controller, but the spec says core: ${record.core}`);
-    }
-  }
-  // An entry that needs no kernel option and is old enough for this kernel must be here.
-  for (const record of spec) {
-    if (matched.has(record) || record.requires !== undefined) continue;
-    if (record.controller !== "core" && !controllers.includes(record.controller)) continue;
-    if (record.since !== null && !kernelAtLeast(record.since)) continue;
-    problems.push(`the spec's ${record.file} (${record.controller}) needs no kernel option (no requires:) but this kernel (${os.release()}) does not show it`);
   }
   return problems;
 }

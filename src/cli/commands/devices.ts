@@ -5,7 +5,16 @@ import { queryV2DevicePrograms } from "../../devices/ebpf/apply.js";
 import { DevicePolicy } from "../../devices/policy.js";
 import { DEVICE_PRESET_NAMES, devicePreset, type DevicePresetName } from "../../devices/presets.js";
 import { UnsafeDeviceTransitionError } from "../../devices/errors.js";
-import { formatDeviceRule, type DeviceRule } from "../../runtime/device-rule.js";
+import {
+  deviceAccessBits,
+  deviceExceptionRule,
+  exceptionMatches,
+  formatDeviceRule,
+  MATCH_EXCEPTION,
+  MATCH_EXCEPTION_PARTIAL,
+  rangeOverlaps,
+  type DeviceException,
+} from "../../runtime/device-rule.js";
 import { CgroupError } from "../../runtime/errors.js";
 import { UsageError } from "../args.js";
 import { groupArg, type CliContext } from "../context.js";
@@ -57,15 +66,7 @@ export function deviceRequest(typeText: string, numbers: string, access: string)
 
 const LETTER_NAMES: Readonly<Record<string, string>> = { r: "read", w: "write", m: "mknod" };
 
-/** Whether an exception covers the whole requested range (a `*` in the request means every number). */
-function covers(rule: DeviceRule, type: string, major: number | "*", minor: number | "*"): boolean {
-  return rule.type === type && (rule.major === "*" || rule.major === major) && (rule.minor === "*" || rule.minor === minor);
-}
-
-/** Whether an exception touches some device of the requested range. */
-function overlaps(rule: DeviceRule, type: string, major: number | "*", minor: number | "*"): boolean {
-  return rule.type === type && (rule.major === "*" || major === "*" || rule.major === major) && (rule.minor === "*" || minor === "*" || rule.minor === minor);
-}
+const shownRule = (ex: DeviceException) => formatDeviceRule(deviceExceptionRule(ex));
 
 /**
  * The verdict of the kernel-exact evaluator, and a sentence on which rule decided it.
@@ -75,19 +76,22 @@ export function explainDecision(policy: DevicePolicy, type: "b" | "c", major: nu
   const allowed = policy.allows(type, major, minor, access);
   const device = `${type} ${major}:${minor}`;
   const letters = [...access].map((l) => LETTER_NAMES[l] ?? l).join("+");
+  const request = { type, major, minor };
+  const bits = deviceAccessBits(access);
+  const exceptions = policy.internalExceptions;
   if (!policy.defaultAllow) {
     if (allowed) {
-      const rule = policy.exceptions.find((r) => covers(r, type, major, minor) && [...access].every((l) => r.access.includes(l)));
-      return { allowed, reason: `the allow list has ${rule ? formatDeviceRule(rule) : "a rule"}, which grants ${letters} on ${device}` };
+      const rule = exceptions.find((ex) => exceptionMatches(ex, request, bits, MATCH_EXCEPTION));
+      return { allowed, reason: `the allow list has ${rule ? shownRule(rule) : "a rule"}, which grants ${letters} on ${device}` };
     }
-    const partial = policy.exceptions.filter((r) => overlaps(r, type, major, minor));
+    const partial = exceptions.filter((ex) => rangeOverlaps(ex, request));
     if (partial.length === 0) return { allowed, reason: `default deny, and no rule of the allow list names ${device}` };
-    const shown = partial.map((r) => formatDeviceRule(r)).join(", ");
+    const shown = partial.map(shownRule).join(", ");
     return { allowed, reason: `default deny; the allow list names ${device} only as ${shown}, which does not grant all of ${letters}${major === "*" || minor === "*" ? " on the whole range" : ""}` };
   }
-  const denying = policy.exceptions.filter((r) => overlaps(r, type, major, minor) && [...access].some((l) => r.access.includes(l)));
+  const denying = exceptions.filter((ex) => exceptionMatches(ex, request, bits, MATCH_EXCEPTION_PARTIAL));
   if (allowed) return { allowed, reason: `default allow, and no rule of the deny list takes ${letters} away from ${device}` };
-  return { allowed, reason: `default allow, but the deny list has ${denying.map((r) => formatDeviceRule(r)).join(", ")}` };
+  return { allowed, reason: `default allow, but the deny list has ${denying.map(shownRule).join(", ")}` };
 }
 
 function describePolicy(policy: DevicePolicy): string[] {

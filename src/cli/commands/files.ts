@@ -3,6 +3,7 @@ import type { Cgroup } from "../../cgroup/cgroup.js";
 import { ResourceApplyError, writeAllOrRestore, type RestorableWrite } from "../../resources/restore.js";
 import { ReadableFile, ReadWriteFile, WriteOnlyFile } from "../../runtime/accessor.js";
 import { CgroupError, CgroupIoError, ParseError } from "../../runtime/errors.js";
+import type { CodecName } from "../../runtime/codecs/index.js";
 import { openSnapshot } from "../../runtime/snapshot.js";
 import { hierarchyFor, type CgroupHierarchy, type CgroupLayout } from "../../cgroup/mounts.js";
 import { UsageError, optionValue } from "../args.js";
@@ -25,7 +26,7 @@ function assignment(text: string, option = ""): { name: string; value: string } 
 /** Counters and pressure triggers are writable only to reset or to arm: never copied from one group to another. */
 const NOT_COPIED = /(?:failcnt|max_usage_in_bytes|^cpuacct\.usage|shown_ram_in_bytes)$/;
 /** Codecs whose read value is one write: a file of another codec (per-device lines, keyed maps) is not copied. */
-const COPIED_CODECS = new Set(["int", "u64", "s64", "bool", "enum", "rangeList", "percentOrMax", "cpuMax", "limit", "v1Bytes"]);
+const COPIED_CODECS: ReadonlySet<string> = new Set<CodecName>(["int", "u64", "s64", "bool", "enum", "rangeList", "percentOrMax", "cpuMax", "limit", "v1Bytes"]);
 
 /** A file `--copy-from` copies: a controller's parameter whose read value writes back as it is. */
 function isCopiedParameter(b: BoundFile): boolean {

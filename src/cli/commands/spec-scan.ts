@@ -6,21 +6,17 @@ import { randomBytes } from "node:crypto";
 import * as os from "node:os";
 import { Cgroup } from "../../cgroup/cgroup.js";
 import type { CgroupHierarchy } from "../../cgroup/mounts.js";
-import { matchFileName } from "../control-files.js";
+import { loadManifest } from "../control-files.js";
+import { accessOfMode, compareSpecWithListing, whereOf, type ModeAccess } from "../spec-coverage.js";
 import { groupArg, hierarchyLabel, layoutOf, type CliContext } from "../context.js";
 import { table } from "../output.js";
 import type { Verb } from "../verb.js";
 import { defaultControllers } from "./groups.js";
 import { parentGroup } from "./run.js";
 
-type Access = "ro" | "rw" | "wo" | "none";
+type Access = ModeAccess;
 
-/** Access as the owner's mode bits say (cgroupfs sets them from the file's read/write handlers). @internal */
-export function accessOfMode(mode: number): Access {
-  const r = (mode & 0o400) !== 0;
-  const w = (mode & 0o200) !== 0;
-  return r && w ? "rw" : r ? "ro" : w ? "wo" : "none";
-}
+export { accessOfMode } from "../spec-coverage.js";
 
 /** One control file as the kernel shows it in one hierarchy. */
 interface Seen {
@@ -42,11 +38,9 @@ export interface ScanFinding {
   readonly spec?: { readonly access: string; readonly where: string; readonly file: string };
 }
 
-/** The spec entry for a file of a hierarchy: its version, and (v1) one of its controllers or core. */
-function entryFor(h: CgroupHierarchy, file: string): ManifestRecord | undefined {
-  const candidates = matchFileName(file).map((m) => m.entry).filter((e) => e.version === h.version);
-  if (h.version === "v2") return candidates[0];
-  return candidates.find((e) => e.controller === "core" || h.controllers.includes(e.controller));
+/** The spec entries that may name a file of a hierarchy: its version, and (v1) its controllers and core. */
+function entriesFor(h: CgroupHierarchy): ManifestRecord[] {
+  return loadManifest().filter((e) => e.version === h.version && (h.version === "v2" || e.controller === "core" || h.controllers.includes(e.controller)));
 }
 
 async function listFiles(ctx: CliContext, dir: string): Promise<string[]> {
@@ -100,18 +94,34 @@ export const specScanVerb: Verb = {
     const missing: ScanFinding[] = [];
     const accessDiffers: ScanFinding[] = [];
     const whereDiffers: ScanFinding[] = [];
+    const byHierarchy = new Map<CgroupHierarchy, { root: Map<string, Access>; child: Map<string, Access>; files: Map<string, Seen> }>();
     for (const s of seen.values()) {
-      const where = s.atRoot && s.inChild ? "all" : s.atRoot ? "root" : "non-root";
-      const base = { version: s.hierarchy.version, hierarchy: hierarchyLabel(s.hierarchy), file: s.file, kernel: { access: s.access, where } } as const;
-      const entry = entryFor(s.hierarchy, s.file);
-      if (entry === undefined) {
-        missing.push(base);
-        continue;
+      let listing = byHierarchy.get(s.hierarchy);
+      if (listing === undefined) byHierarchy.set(s.hierarchy, (listing = { root: new Map(), child: new Map(), files: new Map() }));
+      listing.files.set(s.file, s);
+      if (s.atRoot) listing.root.set(s.file, s.access);
+      if (s.inChild) listing.child.set(s.file, s.access);
+    }
+    for (const [h, listing] of byHierarchy) {
+      const reported = new Set<string>();
+      for (const f of compareSpecWithListing(entriesFor(h), { root: listing.root, below: [{ level: "child", files: listing.child }] }, { ambiguous: "first" })) {
+        if (f.kind === "absent" || f.kind === "ambiguous") continue;
+        const s = listing.files.get(f.file) as Seen;
+        const where = whereOf(s.atRoot, s.inChild) as "root" | "non-root" | "all";
+        const base = { version: h.version, hierarchy: hierarchyLabel(h), file: s.file, kernel: { access: s.access, where } } as const;
+        if (f.kind === "unknown") {
+          missing.push(base);
+          continue;
+        }
+        const finding = { ...base, spec: { access: f.record.access, where: f.record.where, file: f.record.file } };
+        // One access per file: the probe stats a file once, so root and child report the same.
+        if (f.kind === "access" && !reported.has(f.file)) {
+          reported.add(f.file);
+          accessDiffers.push(finding);
+        }
+        // Only the unambiguous direction: a file missing from one listing may just be a controller the probe does not enable.
+        if (f.kind === "where" && ((f.record.where === "root" && s.inChild) || (f.record.where === "non-root" && s.atRoot))) whereDiffers.push(finding);
       }
-      const finding = { ...base, spec: { access: entry.access, where: entry.where, file: entry.file } };
-      if (entry.access !== s.access) accessDiffers.push(finding);
-      // Only the unambiguous direction: a file missing from one listing may just be a controller the probe does not enable.
-      if ((entry.where === "root" && s.inChild) || (entry.where === "non-root" && s.atRoot)) whereDiffers.push(finding);
     }
     const byName = (a: ScanFinding, b: ScanFinding) => a.hierarchy.localeCompare(b.hierarchy) || a.file.localeCompare(b.file);
     missing.sort(byName);

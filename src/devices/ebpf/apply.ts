@@ -11,8 +11,17 @@
 // lacks BPF_F_REPLACE, the new program is attached next to the old one and the old one is then
 // detached: in between both run, which is stricter than either, never looser. Nothing is ever
 // detached before its successor is attached.
+//
+// Outside the CgroupFs seam, on purpose: this path reads and writes no control file. What it
+// does to the directory is statfs(2) and stat(2) (the cgroup2 and root checks) and open(2) with
+// O_DIRECTORY for the fd that bpf(2) attaches to; the fd is a kernel object a substitute
+// filesystem could not produce, CgroupFs has no fd-returning open and no inode number, and its
+// statfs is asynchronous while this public API is synchronous. They are gathered in
+// withCgroupDir below and report errors as the seam does (ioError); tests substitute the bpf(2)
+// calls (BpfDeviceOps) instead.
 import * as fs from "node:fs";
-import { CgroupIoError, InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
+import { InvalidValueError, UnsupportedError } from "../../runtime/errors.js";
+import { ioError } from "../../runtime/fs.js";
 import * as bpf from "./bpf.js";
 import type { BpfProgramInfo, BpfQueryResult, LoadedProgram } from "./bpf.js";
 import { compileDenyAll, compileDeviceFilter, type CompiledDeviceFilter, type DeviceFilterPolicy } from "./compile.js";
@@ -117,7 +126,7 @@ function checkCgroup2Dir(dir: string, change: boolean): void {
     type = fs.statfsSync(dir).type;
     ino = fs.statSync(dir).ino;
   } catch (err) {
-    throw new CgroupIoError("stat", dir, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
+    throw ioError("stat", dir, err);
   }
   if (Number(type) !== CGROUP2_SUPER_MAGIC) {
     throw new UnsupportedError(`${dir} is not on a cgroup2 filesystem (eBPF device programs attach to cgroup v2 groups; use the v1 devices controller there)`);
@@ -127,11 +136,19 @@ function checkCgroup2Dir(dir: string, change: boolean): void {
   }
 }
 
-function openDir(dir: string): number {
+/** Check the group's directory, open it for bpf(2), run `use` with the fd, and close it. */
+function withCgroupDir<T>(dir: string, change: boolean, use: (cgroupFd: number) => T): T {
+  checkCgroup2Dir(dir, change);
+  let cgroupFd: number;
   try {
-    return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    cgroupFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch (err) {
-    throw new CgroupIoError("open", dir, (err as NodeJS.ErrnoException).code ?? "EIO", undefined, err);
+    throw ioError("open", dir, err);
+  }
+  try {
+    return use(cgroupFd);
+  } finally {
+    fs.closeSync(cgroupFd);
   }
 }
 
@@ -256,19 +273,15 @@ export function applyV2DevicePolicy(cgroupDir: string, policy: DeviceFilterPolic
 
 function applyCompiled(dir: string, program: CompiledDeviceFilter, options: V2DeviceOptions): V2ApplyResult {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(dir, true);
-  const cgroupFd = openDir(dir);
-  try {
+  return withCgroupDir(dir, true, (cgroupFd) => {
     const step = { name: "query" };
     try {
       const { id, method, loaded, replacedIds } = loadAndAttach(ops, cgroupFd, dir, program, step);
       return { programId: id, method, replacedIds, program, verifierLog: loaded.verifierLog, verifierProcessedInsns: loaded.processedInsns };
     } catch (err) {
-      failClosed(ops, cgroupFd, dir, step.name, err);
+      return failClosed(ops, cgroupFd, dir, step.name, err);
     }
-  } finally {
-    fs.closeSync(cgroupFd);
-  }
+  });
 }
 
 /** Put a deny-all program in place of ours (or next to the others), then throw. */
@@ -298,9 +311,7 @@ function failClosed(ops: BpfDeviceOps, cgroupFd: number, dir: string, failed: st
  */
 export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOptions = {}): V2DeviceQuery {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(cgroupDir, false);
-  const cgroupFd = openDir(cgroupDir);
-  try {
+  return withCgroupDir(cgroupDir, false, (cgroupFd) => {
     const { attachFlags, programs } = openAttached(ops, cgroupFd, cgroupDir);
     for (const p of programs) ops.close(p.fd);
     return {
@@ -314,9 +325,7 @@ export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOption
         verifiedInsns: info.verifiedInsns,
       })),
     };
-  } finally {
-    fs.closeSync(cgroupFd);
-  }
+  });
 }
 
 /**
@@ -328,9 +337,7 @@ export function queryV2DevicePrograms(cgroupDir: string, options: V2DeviceOption
  */
 export function removeV2DevicePolicy(cgroupDir: string, options: V2DeviceOptions = {}): number[] {
   const ops = options.ops ?? kernelBpfOps;
-  checkCgroup2Dir(cgroupDir, true);
-  const cgroupFd = openDir(cgroupDir);
-  try {
+  return withCgroupDir(cgroupDir, true, (cgroupFd) => {
     const ours = openOurs(ops, cgroupFd, cgroupDir);
     const detached: number[] = [];
     try {
@@ -346,7 +353,5 @@ export function removeV2DevicePolicy(cgroupDir: string, options: V2DeviceOptions
       for (const p of ours) ops.close(p.fd);
     }
     return detached;
-  } finally {
-    fs.closeSync(cgroupFd);
-  }
+  });
 }

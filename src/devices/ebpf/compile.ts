@@ -13,7 +13,15 @@
 //   - exceptions with the same type and access share that test; under it, majors are tested
 //     once per distinct minor set and sets of numbers become ranges or 32-wide bitmaps;
 //   - wildcards emit no test at all; "hit" and "miss" are one shared exit each.
-import { normalizeDeviceRule, type DeviceRule } from "../../runtime/device-rule.js";
+import {
+  DEVICE_ACCESS_ALL,
+  deviceAccessBits,
+  deviceAccessLetters,
+  holdsEveryBit,
+  normalizeDeviceRule,
+  numberCovers,
+  type DeviceRule,
+} from "../../runtime/device-rule.js";
 import { InvalidValueError } from "../../runtime/errors.js";
 import { Assembler, type Label } from "./assembler.js";
 import { DEVCG, encodeInsns, type BpfInsn } from "./insn.js";
@@ -50,43 +58,32 @@ const R_SCRATCH = 5;
 const TYPE_BLOCK = DEVCG.DEV_BLOCK; // 1
 const TYPE_CHAR = DEVCG.DEV_CHAR; // 2
 const TYPE_ANY = TYPE_BLOCK | TYPE_CHAR;
-const ACCESS_ALL = DEVCG.ACC_MKNOD | DEVCG.ACC_READ | DEVCG.ACC_WRITE;
-const ACCESS_BIT: Record<string, number> = { m: DEVCG.ACC_MKNOD, r: DEVCG.ACC_READ, w: DEVCG.ACC_WRITE };
 const U32_MAX = 0xffff_ffff;
 /** Above this many major groups in one chain, a failed minor test jumps out of the chain. */
 const PAIR_CHAIN_LIMIT = 12;
 /** A bitmap test covers 32 consecutive numbers: the bit index is the number modulo 32. */
 const BITMAP_SPAN = 32;
 
-/** An exception in the compiler's terms: type bits, number or undefined for `*`, access bits. */
+/** An exception in the compiler's terms: the types it names as ctx type bits (b and c may merge), numbers, access bits. */
 interface Exception {
   readonly types: number;
-  readonly major: number | undefined;
-  readonly minor: number | undefined;
+  readonly major: number | "*";
+  readonly minor: number | "*";
   readonly access: number;
 }
 
 function toException(rule: DeviceRule): Exception {
   const r = normalizeDeviceRule(rule, "device policy");
-  let access = 0;
-  for (const letter of r.access) access |= ACCESS_BIT[letter]!;
-  return {
-    types: r.type === "a" ? TYPE_ANY : r.type === "b" ? TYPE_BLOCK : TYPE_CHAR,
-    major: r.major === "*" ? undefined : r.major,
-    minor: r.minor === "*" ? undefined : r.minor,
-    access,
-  };
+  return { types: r.type === "a" ? TYPE_ANY : r.type === "b" ? TYPE_BLOCK : TYPE_CHAR, major: r.major, minor: r.minor, access: deviceAccessBits(r.access) };
 }
-
-const covers = (outer: number | undefined, inner: number | undefined): boolean => outer === undefined || outer === inner;
 
 /** `a` makes `b` redundant: everything `b` matches, `a` matches too (in either mode). */
 function subsumes(a: Exception, b: Exception): boolean {
-  return (b.types & ~a.types) === 0 && covers(a.major, b.major) && covers(a.minor, b.minor) && (b.access & ~a.access) === 0;
+  return (b.types & ~a.types) === 0 && numberCovers(a.major, b.major) && numberCovers(a.minor, b.minor) && holdsEveryBit(a.access, b.access);
 }
 
 function key(...parts: unknown[]): string {
-  return parts.map((p) => (p === undefined ? "*" : String(p))).join(":");
+  return parts.map(String).join(":");
 }
 
 /**
@@ -191,11 +188,11 @@ function buildGroups(exceptions: readonly Exception[]): Group[] {
   const sorted = (s: Iterable<number>) => [...new Set(s)].sort((a, b) => a - b);
   return [...byGuard.values()].map((members) => {
     const first = members[0]!;
-    const anyMinorMajors = sorted(members.filter((e) => e.major !== undefined && e.minor === undefined).map((e) => e.major!));
-    const anyMajorMinors = sorted(members.filter((e) => e.major === undefined && e.minor !== undefined).map((e) => e.minor!));
+    const anyMinorMajors = sorted(members.filter((e) => e.major !== "*" && e.minor === "*").map((e) => e.major as number));
+    const anyMajorMinors = sorted(members.filter((e) => e.major === "*" && e.minor !== "*").map((e) => e.minor as number));
     const minorsOf = new Map<number, number[]>();
     for (const e of members) {
-      if (e.major === undefined || e.minor === undefined) continue;
+      if (e.major === "*" || e.minor === "*") continue;
       if (anyMinorMajors.includes(e.major) || anyMajorMinors.includes(e.minor)) continue; // covered already
       minorsOf.set(e.major, [...(minorsOf.get(e.major) ?? []), e.minor]);
     }
@@ -210,7 +207,7 @@ function buildGroups(exceptions: readonly Exception[]): Group[] {
     return {
       types: first.types,
       access: first.access,
-      unconditional: members.some((e) => e.major === undefined && e.minor === undefined),
+      unconditional: members.some((e) => e.major === "*" && e.minor === "*"),
       anyMinorMajors,
       anyMajorMinors,
       pairs: [...bySet.values()],
@@ -218,7 +215,6 @@ function buildGroups(exceptions: readonly Exception[]): Group[] {
   });
 }
 
-const ACCESS_LETTERS = (bits: number) => [...(bits & DEVCG.ACC_READ ? "r" : ""), ...(bits & DEVCG.ACC_WRITE ? "w" : ""), ...(bits & DEVCG.ACC_MKNOD ? "m" : "")].join("");
 const TYPE_LETTER = (types: number) => (types === TYPE_ANY ? "a" : types === TYPE_BLOCK ? "b" : "c");
 
 /** Emits membership tests for one register. */
@@ -310,7 +306,7 @@ export function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceF
   const verdict = (v: number) => (v === 1 ? "allow" : "deny");
 
   // In default deny the guard test holds everything, so the access test is never separate.
-  const needsAccessTest = (g: Group) => defaultAllow && g.access !== ACCESS_ALL;
+  const needsAccessTest = (g: Group) => defaultAllow && g.access !== DEVICE_ACCESS_ALL;
   const groups = buildGroups(exceptions).sort((a, b) => {
     // An unconditional group that jumps straight to "hit" goes last, where it falls into it.
     const tail = (g: Group) => (g.unconditional && !needsAccessTest(g) ? 1 : 0);
@@ -338,12 +334,12 @@ export function compileDeviceFilter(policy: DeviceFilterPolicy): CompiledDeviceF
   groups.forEach((g, gi) => {
     const isLast = gi === groups.length - 1;
     const next = asm.label(`g${gi}.next`);
-    const guardName = `${TYPE_LETTER(g.types)} ${ACCESS_LETTERS(g.access)}`;
+    const guardName = `${TYPE_LETTER(g.types)} ${deviceAccessLetters(g.access)}`;
     if (!defaultAllow) {
       // Reject a type other than the group's, and any requested bit outside the group's access
       // (unknown type or access bits from a future kernel fail too: fail closed).
       const mask = (((0xffff & ~g.access) << DEVCG.ACCESS_SHIFT) | (0xffff & ~g.types)) >>> 0;
-      asm.jumpImm("&", R_ACCESS_TYPE, mask, next, `group ${guardName}: wrong type or access outside "${ACCESS_LETTERS(g.access)}"`);
+      asm.jumpImm("&", R_ACCESS_TYPE, mask, next, `group ${guardName}: wrong type or access outside "${deviceAccessLetters(g.access)}"`);
     } else if (g.types !== TYPE_ANY) {
       asm.jumpImm("&", R_ACCESS_TYPE, 0xffff & ~g.types, next, `group ${guardName}: not ${TYPE_LETTER(g.types)}`);
     }

@@ -59,7 +59,11 @@ export const BPF = {
   JLE: 0xb0,
 } as const;
 
-/** `struct bpf_cgroup_dev_ctx` offsets and the access_type encoding (bpf.h). @internal */
+/**
+ * `struct bpf_cgroup_dev_ctx` offsets and the access_type encoding (bpf.h). The access bits in the
+ * upper half are the kernel's DEVCG_ACC_*, the one encoding src/runtime/device-rule.ts defines.
+ * @internal
+ */
 export const DEVCG = {
   /** u32 access_type = (access << 16) | dev_type */
   OFF_ACCESS_TYPE: 0,
@@ -67,9 +71,6 @@ export const DEVCG = {
   OFF_MINOR: 8,
   DEV_BLOCK: 1,
   DEV_CHAR: 2,
-  ACC_MKNOD: 1,
-  ACC_READ: 2,
-  ACC_WRITE: 4,
   ACCESS_SHIFT: 16,
 } as const;
 

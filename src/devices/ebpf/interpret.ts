@@ -3,6 +3,7 @@
 // where the verifier is: reading an unset register, a context access other than the three u32
 // fields, a jump out of the program or backwards, or an unknown opcode throws.
 import { BPF, DEVCG, disassemble, type BpfInsn } from "./insn.js";
+import { deviceAccessBit } from "../../runtime/device-rule.js";
 import { CgroupError } from "../../runtime/errors.js";
 
 /** `struct bpf_cgroup_dev_ctx` as numbers (u32 each). @beta */
@@ -15,8 +16,6 @@ export interface DeviceFilterContext {
   readonly minor: number;
 }
 
-const ACCESS_BIT: Record<string, number> = { m: DEVCG.ACC_MKNOD, r: DEVCG.ACC_READ, w: DEVCG.ACC_WRITE };
-
 /**
  * The context the kernel passes for a request: `type` b or c, `access` a non-empty subset of
  * `rwm` (an `open(O_RDWR)` asks for `rw` at once; `mknod` asks for `m`).
@@ -25,7 +24,7 @@ const ACCESS_BIT: Record<string, number> = { m: DEVCG.ACC_MKNOD, r: DEVCG.ACC_RE
 export function deviceFilterContext(type: "b" | "c", access: string, major: number, minor: number): DeviceFilterContext {
   let bits = 0;
   for (const letter of access) {
-    const bit = ACCESS_BIT[letter];
+    const bit = deviceAccessBit(letter);
     if (bit === undefined) throw new RangeError(`unknown access letter ${JSON.stringify(letter)}`);
     bits |= bit;
   }

@@ -2,7 +2,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { accessOfMode, kernelReleaseAtLeast } from "../../../src/cli/spec-coverage.js";
 import type { ManifestRecord } from "../../../src/runtime/manifest.js";
+
+export { accessOfMode, specMatcher } from "../../../src/cli/spec-coverage.js";
 
 /** One control file of the spec, as the generator writes it. */
 export type SpecRecord = ManifestRecord;
@@ -14,46 +17,9 @@ export function v2Records(): SpecRecord[] {
   return (JSON.parse(fs.readFileSync(manifestPath, "utf8")) as SpecRecord[]).filter((r) => r.version === "v2");
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** The spec records naming a file on disk: exact names, or templates through their param pattern. */
-export function specMatcher(records: readonly SpecRecord[]): (file: string) => { record: SpecRecord; param?: string }[] {
-  const exact = new Map(records.filter((r) => !r.param).map((r) => [r.file, r]));
-  const templates = records
-    .filter((r) => r.param)
-    .map((record) => {
-      const [before = "", after = ""] = record.file.split(/<[a-z_]+>/);
-      return { record, regex: new RegExp(`^${escapeRegex(before)}(${record.param?.pattern ?? "[^/]+"})${escapeRegex(after)}$`) };
-    });
-  return (file) => {
-    const hit = exact.get(file);
-    if (hit) return [{ record: hit }];
-    return templates.flatMap(({ record, regex }) => {
-      const m = regex.exec(file);
-      return m ? [{ record, param: m[1]! }] : [];
-    });
-  };
-}
-
 /** Whether the running kernel is at least `version` (`6.12`). */
 export function kernelAtLeast(version: string): boolean {
-  const running = (os.release().split(/[^0-9.]/)[0] ?? "").split(".").map(Number);
-  const wanted = version.split(".").map(Number);
-  for (let i = 0; i < wanted.length; i++) {
-    const a = running[i] ?? 0;
-    const b = wanted[i] ?? 0;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
-
-/** Access as the mode bits give it. */
-export function accessOfMode(mode: number): "ro" | "rw" | "wo" | "none" {
-  const r = (mode & 0o444) !== 0;
-  const w = (mode & 0o222) !== 0;
-  return r && w ? "rw" : r ? "ro" : w ? "wo" : "none";
+  return kernelReleaseAtLeast(os.release(), version);
 }
 
 /** Control files of one cgroup directory with their access from mode bits. */

@@ -33,7 +33,7 @@ export {
   type V2Hierarchy,
 } from "./cgroup/mounts.js";
 export { CGROUP_NAME_MAX, parseGroupName } from "./cgroup/names.js";
-export { ControllerNotEnabledError, KNOWN_CONTROLLERS, UnknownControllerError, checkControllerNames, type ControllerName } from "./cgroup/controllers.js";
+export { ControllerNotEnabledError, UnknownControllerError, type ControllerName } from "./cgroup/controllers.js";
 export { chooseDriver, inspectTarget, readHostInfo, type DelegationVerdict, type DriverChoice, type HostInfo, type HostProbeOptions, type TargetInfo } from "./cgroup/host.js";
 export { DelegationError, type DelegationRule } from "./cgroup/delegation.js";
 

@@ -15,7 +15,7 @@ import type { CgroupLayout } from "./mounts.js";
  */
 export type ControllerName = V1ControllerName | V2ControllerName | "perf_event" | `name=${string}`;
 
-/** Every controller name the spec covers (both versions, without `core`), plus `perf_event`, sorted. @public */
+/** Every controller name the spec covers (both versions, without `core`), plus `perf_event`, sorted. Internal: a public list of `ControllerName` would hand the union out, and a new controller would be a major. @internal */
 export const KNOWN_CONTROLLERS: readonly Exclude<ControllerName, `name=${string}`>[] = Object.freeze(
   [...new Set([...Object.keys(V1_CONTROLLERS), ...Object.keys(V2_CONTROLLERS), "perf_event"])].filter((n) => n !== "core").sort() as Exclude<ControllerName, `name=${string}`>[],
 );
@@ -46,7 +46,7 @@ export class UnknownControllerError extends InvalidValueError {
  * Check controller names from outside TypeScript's reach (a JS caller, a CLI argument): each must be a known
  * name, `name=<hierarchy>`, or a controller the host's layout shows (one newer than the spec). Returns them typed.
  * @throws {@link UnknownControllerError} for the first name that is none of these
- * @public
+ * @internal
  */
 export function checkControllerNames(names: readonly string[], layout?: CgroupLayout): ControllerName[] {
   const onHost = new Set(layout?.hierarchies.flatMap((h) => h.controllers) ?? []);

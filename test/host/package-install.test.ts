@@ -1,6 +1,7 @@
 // The package as a user gets it: `npm pack`, installed into a fresh project with strict TypeScript
 // (module/moduleResolution NodeNext, skipLibCheck off, so our .d.ts files are checked too), a small
-// launcher typechecked against it and run as root on the host's real hierarchies.
+// launcher and the launcher guide's program (docs/guides/container-launcher.md) typechecked against it and run as
+// root on the host's real hierarchies.
 //
 // Offline: the consumer's lockfile pins cgroupkit's dependencies (and typescript, @types/node) to the
 // repository's package-lock.json entries, so `npm ci --offline` takes every tarball from the npm cache
@@ -13,6 +14,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCgroupLayout } from "../../src/cgroup/mounts.js";
 import { ensureBuilt, ROOT } from "../support/cli.js";
+import { guideSteps, matchOutput, normaliseOutput, parseGuide } from "../support/guides.js";
 import { isRoot, removeTree, testName } from "../support/host.js";
 
 interface LockEntry {
@@ -27,7 +29,7 @@ const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, "utf8")) 
 const CONSUMER_TOOLS = ["typescript", "@types/node", "undici-types"];
 
 /** package.json and package-lock.json of a consumer that depends on the tarball, typescript and @types/node. */
-function writeConsumer(dir: string, tarball: string): void {
+function writeConsumer(dir: string, tarball: string, guidePrefix: string): void {
   const lock = readJson<{ packages: Record<string, LockEntry> }>(path.join(ROOT, "package-lock.json")).packages;
   const pkg = readJson<{ version: string; license: string; dependencies: Record<string, string>; bin: unknown; engines: unknown }>(path.join(ROOT, "package.json"));
   const file = `file:${path.basename(tarball)}`;
@@ -56,10 +58,22 @@ function writeConsumer(dir: string, tarball: string): void {
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies, allowScripts: { koffi: false } }, null, 2));
   fs.writeFileSync(
     path.join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", types: ["node"], strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out" }, include: ["launcher.ts", "subpaths.ts"] }, null, 2),
+    JSON.stringify({ compilerOptions: { target: "ES2023", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", types: ["node"], strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out" }, include: ["launcher.ts", "subpaths.ts", "guide-launcher.ts"] }, null, 2),
   );
   fs.writeFileSync(path.join(dir, "launcher.ts"), LAUNCHER);
   fs.writeFileSync(path.join(dir, "subpaths.ts"), SUBPATHS);
+  fs.writeFileSync(path.join(dir, "guide-launcher.ts"), guideLauncher().code.replace(/\bdemo-/g, `${guidePrefix}-`));
+}
+
+const LAUNCHER_GUIDE = path.join(ROOT, "docs/guides/container-launcher.md");
+
+/** The launcher guide's `launcher.ts`, as its blocks build it, and the output its `libvirt-lxc` run shows. */
+function guideLauncher(): { code: string; expected: string } {
+  const steps = guideSteps(parseGuide(fs.readFileSync(LAUNCHER_GUIDE, "utf8")));
+  const code = steps.filter((s) => s.block.attrs.file === "launcher.ts").map((s) => s.block.code).join("");
+  const run = steps.find((s) => s.block.code.trim() === "npx tsx launcher.ts libvirt-lxc");
+  if (!code || !run?.expected) throw new Error(`${LAUNCHER_GUIDE}: no launcher.ts blocks, or no libvirt-lxc run with its output`);
+  return { code, expected: run.expected.code };
 }
 
 /**
@@ -148,12 +162,16 @@ describe.runIf(usable)("npm pack, installed into a fresh strict-TypeScript proje
     const packed = run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], ROOT);
     if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.output}`);
     const [info] = JSON.parse(packed.stdout) as { filename: string }[];
-    writeConsumer(dir, path.join(dir, info!.filename));
+    writeConsumer(dir, path.join(dir, info!.filename), group);
     install = run("npm", ["ci", "--offline", "--no-audit", "--no-fund"], dir);
   }, 300_000);
 
   afterAll(() => {
-    for (const h of layout?.hierarchies ?? []) if (h.mountPoint) removeTree(path.join(h.mountPoint, group));
+    for (const h of layout?.hierarchies ?? []) {
+      if (!h.mountPoint) continue;
+      removeTree(path.join(h.mountPoint, group));
+      for (const e of fs.existsSync(h.mountPoint) ? fs.readdirSync(h.mountPoint) : []) if (e.startsWith(`${group}-`)) removeTree(path.join(h.mountPoint, e));
+    }
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -213,7 +231,14 @@ describe.runIf(usable)("npm pack, installed into a fresh strict-TypeScript proje
     expect(used.count).toBeGreaterThan(0);
     expect(used.first).toMatch(/^r\d = \*\(u32 \*\)\(r1 \+ 0\)$/);
     expect(["v1", "v2", "hybrid", "none"]).toContain(used.kind);
-    // The launcher removed its group.
-    for (const h of layout!.hierarchies) if (h.mountPoint) expect(fs.existsSync(path.join(h.mountPoint, group)), h.mountPoint).toBe(false);
+    // The launcher guide, compiled against the installed package under the same strict options, prints what it shows.
+    // stderr merged into stdout, in the order written, as the reader's terminal shows it.
+    const guide = run("sh", ["-c", `exec "$0" out/guide-launcher.js libvirt-lxc 2>&1`, process.execPath], dir, 60_000);
+    expect(guide.status, guide.output).toBe(0);
+    expect(matchOutput(guideLauncher().expected, normaliseOutput(guide.output, group))).toBeUndefined();
+    // The launchers removed their groups.
+    for (const h of layout!.hierarchies) {
+      if (h.mountPoint) for (const g of [group, `${group}-web1`]) expect(fs.existsSync(path.join(h.mountPoint, g)), `${h.mountPoint}/${g}`).toBe(false);
+    }
   });
 });

@@ -41,7 +41,7 @@ function openFds(): number {
 }
 
 describe.runIf(isRoot && v1Hierarchy("memory") && v2Mount())("events on the host", () => {
-  it("an OOM under memory.limit_in_bytes is an event within 2 s, through the v1 eventfd", async () => {
+  it("an OOM under memory.limit_in_bytes is an event within 5 s, through the v1 eventfd", async () => {
     const cg = await group();
     await cg.v1.memory!.limitInBytes.write(16n << 20n);
     await cg.v1.memory!.memswLimitInBytes?.write(16n << 20n).catch(() => undefined); // no swap accounting: the limit alone
@@ -61,9 +61,11 @@ describe.runIf(isRoot && v1Hierarchy("memory") && v2Mount())("events on the host
     clearTimeout(bound);
     expect(oom, "no memory.oom_control event").toBeDefined();
     expect(oom!.event.values.oom_kill).toBeGreaterThanOrEqual(1n);
-    // The OOM killer's victim is tail; the shell exits right after it. The event comes within 2 s of that exit.
+    // The OOM killer's victim is tail; the shell exits right after it. The event belongs to that OOM: it comes within
+    // 5 s of the exit (the kill is counted up to 1 s after the eventfd fires, and CI's two cores add seconds; 2 s
+    // missed by 10 ms once under load).
     const exitAt = await died;
-    expect(Math.abs(oom!.at - exitAt)).toBeLessThan(2_000);
+    expect(Math.abs(oom!.at - exitAt)).toBeLessThan(5_000);
   }, 90_000);
 
   it("populated 1 -> 0 from the unified hierarchy's cgroup.events, and the iteration ends on remove", async () => {

@@ -159,6 +159,12 @@ export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   // crun 1.8.1 fails on blockIO.weightDevice for a device without BFQ ("open io.weight: No such file or directory",
   // though io.weight exists); cgroupkit applies it where the kernel takes it (iocost set up on the device).
   "crun-fails-weight-device-v2": { runtimes: ["crun"], on: ["v2"], refuses: (o, e) => !!o.blockIO?.weightDevice?.length && /open io\.weight: No such file/.test(e) },
+  // crun 1.8.1 on v2 writes no rdma.max: an object naming an absent device applies; runc and cgroupkit write it, and the
+  // kernel refuses (ENODEV), so the limit is never dropped silently (seed 1021752484).
+  "crun-drops-rdma-v2": { runtimes: ["crun"], on: ["v2"], accepts: (o, e) => o.rdma !== undefined && /rdma\.max value .*: ENODEV/.test(e) },
+  // memory.swap 0 on v2: crun writes memory.swap.max 0 (no swap); runc and cgroupkit read 0 as unset, as on v1
+  // (seed 1021752484, with limit -1).
+  "crun-swap-zero-v2": { runtimes: ["crun"], on: ["v2"], file: (o, f, theirs) => f === "memory.swap.max" && o.memory?.swap === 0 && theirs === "0" },
   // runc 1.1 and crun 1.8 convert shares linearly (1 + (shares − 2)·9999/262142); cgroupkit uses the curve of runc ≥ 1.3.2
   // and crun ≥ 1.23 (cpuSharesToWeightOci: 1024 → 100). The kernel derives cpu.weight.nice from the weight.
   "runtimes-linear-shares-v2": {

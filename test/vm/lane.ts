@@ -33,9 +33,10 @@ function vmScratchDir(): string {
   return dir;
 }
 
-/** The OCI differential's seed, passed into the VM to replay a run (CGROUPKIT_OCI_DIFF_SEED=N npm run test:vm). */
+/** The OCI differential's seed, passed into the VM: CGROUPKIT_OCI_DIFF_SEED=N npm run test:vm replays a run. */
 function replaySeed(): string {
-  const seed = process.env.CGROUPKIT_OCI_DIFF_SEED;
+  // The VM always runs with CI=true, so outside CI the lane draws the seed here (the test's own rule for CI).
+  const seed = process.env.CGROUPKIT_OCI_DIFF_SEED ?? (process.env.CI === "true" ? undefined : String(Date.now() % 2 ** 31));
   if (seed === undefined) return "";
   if (!/^\d+$/.test(seed)) throw new Error(`CGROUPKIT_OCI_DIFF_SEED: ${JSON.stringify(seed)} is not a seed (a non-negative integer)`);
   return ` CGROUPKIT_OCI_DIFF_SEED=${seed}`;

@@ -16,7 +16,10 @@ import { cleanupGroups, enableAll, newGroup, ROOT } from "./support/v2.js";
 
 // Small: every container start costs seconds under TCG.
 const COUNT = 16;
-const SEED = Number(process.env.CGROUPKIT_OCI_DIFF_SEED ?? Date.now() % 2 ** 31);
+// CI replays a seed whose divergences are all classified (a red CI must mean a regression); elsewhere each run
+// draws a new seed, so developers' runs keep looking for unlisted divergences.
+const CI_SEED = 1021752484;
+const SEED = Number(process.env.CGROUPKIT_OCI_DIFF_SEED ?? (process.env.CI === "true" ? CI_SEED : Date.now() % 2 ** 31));
 const RUNTIMES = ["runc", "crun"] as const;
 const MiB = 1 << 20;
 
